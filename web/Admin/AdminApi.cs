@@ -1,0 +1,81 @@
+using System.Text.Json;
+using LiveDash.Store;
+
+namespace LiveDash.Admin;
+
+public record SettingsBody(string Mode, int DbLatencyMs, int MinThreads);
+
+/// <summary>GET/PUT /admin/api/settings, POST /admin/api/reset, GET /admin/api/changes (HTTP Basic, user admin).</summary>
+public static class AdminApi
+{
+    public static void MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/admin/api").RequireAuthorization(AdminExtensions.ApiPolicy);
+
+        api.MapGet("/settings", (RuntimeSettings settings) => Results.Ok(Body(settings.Current)));
+
+        api.MapPut("/settings", async (HttpRequest request, RuntimeSettings settings) =>
+        {
+            var (update, error) = await ReadUpdate(request);
+            if (error is not null) return Results.BadRequest(new ApiError(error.Message, error.Field));
+            if (settings.Apply(update!, "api") is { } applyError) return Results.BadRequest(new ApiError(applyError.Message, applyError.Field));
+            return Results.Ok(Body(settings.Current));
+        });
+
+        api.MapPost("/reset", (RuntimeSettings settings) =>
+        {
+            settings.RequestReset("api");
+            return Results.Ok(Body(settings.Current));
+        });
+
+        api.MapGet("/changes", (RuntimeSettings settings) => Results.Ok(settings.Changes));
+    }
+
+    static SettingsBody Body(SettingsSnapshot s) => new(s.Mode.ToString(), s.DbLatencyMs, s.MinThreads);
+
+    /// <summary>Reads a partial settings object strictly: unknown fields and wrong types are named in the error.</summary>
+    internal static async Task<(SettingsUpdate? Update, SettingsError? Error)> ReadUpdate(HttpRequest request)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return (null, new SettingsError("body", $"the body must be a JSON object like {{\"mode\":\"Async\",\"dbLatencyMs\":25,\"minThreads\":0}}: {e.Message}"));
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                return (null, new SettingsError("body", "the body must be a JSON object with any of mode, dbLatencyMs, minThreads"));
+            var update = new SettingsUpdate();
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                switch (property.Name.ToLowerInvariant())
+                {
+                    case "mode":
+                        if (property.Value.ValueKind != JsonValueKind.String
+                            || !Enum.TryParse<StoreMode>(property.Value.GetString(), ignoreCase: true, out var mode)
+                            || !Enum.IsDefined(mode) || int.TryParse(property.Value.GetString(), out _))
+                            return (null, new SettingsError("mode", $"mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}, got {property.Value.GetRawText()}"));
+                        update = update with { Mode = mode };
+                        break;
+                    case "dblatencyms":
+                        if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var latency))
+                            return (null, new SettingsError("dbLatencyMs", $"dbLatencyMs must be a whole number of milliseconds from 0 to {RuntimeSettings.MaxDbLatencyMs}, got {property.Value.GetRawText()}"));
+                        update = update with { DbLatencyMs = latency };
+                        break;
+                    case "minthreads":
+                        if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var minThreads))
+                            return (null, new SettingsError("minThreads", $"minThreads must be a whole number from 0 to {RuntimeSettings.MaxMinThreads}, got {property.Value.GetRawText()}"));
+                        update = update with { MinThreads = minThreads };
+                        break;
+                    default:
+                        return (null, new SettingsError(property.Name, $"unknown setting '{property.Name}'; the settings are mode, dbLatencyMs, minThreads"));
+                }
+            }
+            return (update, null);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace LiveDash.Admin;
+
+public static class AdminExtensions
+{
+    public const string PagePolicy = "AdminPage";
+    public const string ApiPolicy = "AdminApi";
+    const string ApiScheme = "AdminApiScheme";
+
+    public static void AddAdmin(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AdminPassword>();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.LoginPath = "/admin/login";
+                options.LogoutPath = "/admin/logout";
+                options.Cookie.Name = "LiveDash.Admin";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Strict;
+                options.ExpireTimeSpan = TimeSpan.FromHours(8);
+            })
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null)
+            // The API takes Basic credentials, or the admin cookie when the dashboard calls it; it never redirects.
+            .AddPolicyScheme(ApiScheme, "Admin API", options =>
+            {
+                options.ForwardDefaultSelector = context => context.Request.Headers.Authorization.Count > 0
+                    ? BasicAuthenticationHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme;
+                options.ForwardChallenge = BasicAuthenticationHandler.SchemeName;
+                options.ForwardForbid = BasicAuthenticationHandler.SchemeName;
+            });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireRole("admin"))
+            .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiScheme).RequireRole("admin"));
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StateDirectory.Resolve(builder.Configuration, builder.Environment), "keys")));
+    }
+}

@@ -1,0 +1,221 @@
+using System.Data;
+using System.Net.Sockets;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LiveDash.Store.Postgres;
+
+/// <summary>
+/// The store on PostgreSQL through one <see cref="NpgsqlDataSource"/>. Each operation has a blocking
+/// path (Open, ExecuteReader, Read) and an awaited one (OpenAsync, ExecuteReaderAsync, ReadAsync)
+/// sharing the same statement and row mapping, so both return identical results.
+/// </summary>
+public sealed class PostgresStore(NpgsqlDataSource dataSource, ILogger<PostgresStore> logger) : IStoreBackend
+{
+    public string Name => "PostgreSQL";
+
+    public IReadOnlyList<ProductSummary> Featured(int dbLatencyMs)
+    {
+        using var conn = Open();
+        using var cmd = Command(conn, PostgresSql.Featured, dbLatencyMs);
+        return Guard(() => ReadAll(cmd, ReadSummary));
+    }
+
+    public async Task<IReadOnlyList<ProductSummary>> FeaturedAsync(int dbLatencyMs, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, PostgresSql.Featured, dbLatencyMs);
+        return await GuardAsync(() => ReadAllAsync(cmd, ReadSummary, ct));
+    }
+
+    public ProductPage SearchProducts(string search, int page, int dbLatencyMs)
+    {
+        using var conn = Open();
+        using var batch = SearchBatch(conn, search, page, dbLatencyMs);
+        return Guard(() =>
+        {
+            using var reader = batch.ExecuteReader();
+            reader.Read();
+            var total = reader.GetInt32(0);
+            reader.NextResult();
+            var items = new List<ProductSummary>(IStoreBackend.PageSize);
+            while (reader.Read()) items.Add(ReadSummary(reader));
+            return new ProductPage(search, page, IStoreBackend.PageSize, total, items);
+        });
+    }
+
+    public async Task<ProductPage> SearchProductsAsync(string search, int page, int dbLatencyMs, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var batch = SearchBatch(conn, search, page, dbLatencyMs);
+        return await GuardAsync(async () =>
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            var total = reader.GetInt32(0);
+            await reader.NextResultAsync(ct);
+            var items = new List<ProductSummary>(IStoreBackend.PageSize);
+            while (await reader.ReadAsync(ct)) items.Add(ReadSummary(reader));
+            return new ProductPage(search, page, IStoreBackend.PageSize, total, items);
+        });
+    }
+
+    public Product? FindProduct(int id, int dbLatencyMs)
+    {
+        using var conn = Open();
+        using var cmd = Command(conn, PostgresSql.FindProduct, id, dbLatencyMs);
+        return Guard(() => ReadAll(cmd, ReadProduct).FirstOrDefault());
+    }
+
+    public async Task<Product?> FindProductAsync(int id, int dbLatencyMs, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, PostgresSql.FindProduct, id, dbLatencyMs);
+        return (await GuardAsync(() => ReadAllAsync(cmd, ReadProduct, ct))).FirstOrDefault();
+    }
+
+    public UserAccount? FindUser(int id, int dbLatencyMs)
+    {
+        using var conn = Open();
+        using var cmd = Command(conn, PostgresSql.FindUser, id, dbLatencyMs);
+        return Guard(() => ReadAll(cmd, ReadUser).FirstOrDefault());
+    }
+
+    public async Task<UserAccount?> FindUserAsync(int id, int dbLatencyMs, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, PostgresSql.FindUser, id, dbLatencyMs);
+        return (await GuardAsync(() => ReadAllAsync(cmd, ReadUser, ct))).FirstOrDefault();
+    }
+
+    public IReadOnlyList<OrderSummary> RecentOrders(int userId, int dbLatencyMs)
+    {
+        using var conn = Open();
+        using var cmd = Command(conn, PostgresSql.RecentOrders, userId, dbLatencyMs);
+        return Guard(() => ReadAll(cmd, ReadOrder));
+    }
+
+    public async Task<IReadOnlyList<OrderSummary>> RecentOrdersAsync(int userId, int dbLatencyMs, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, PostgresSql.RecentOrders, userId, dbLatencyMs);
+        return await GuardAsync(() => ReadAllAsync(cmd, ReadOrder, ct));
+    }
+
+    public async Task PingAsync(CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT 1", conn);
+        await GuardAsync(() => cmd.ExecuteScalarAsync(ct));
+    }
+
+    public Task EnsureSeededAsync(CancellationToken ct) => new PostgresSeeder(dataSource, logger).EnsureSeededAsync(new SeedData(), ct);
+
+    public IReadOnlyDictionary<string, object?> Describe()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        return new Dictionary<string, object?>
+        {
+            ["host"] = builder.Host,
+            ["port"] = builder.Port,
+            ["database"] = builder.Database,
+            ["maxPoolSize"] = builder.MaxPoolSize,
+        };
+    }
+
+    // --- plumbing shared by both paths ---
+
+    NpgsqlConnection Open()
+    {
+        try { return dataSource.OpenConnection(); }
+        catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
+    }
+
+    async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        try { return await dataSource.OpenConnectionAsync(ct); }
+        catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
+    }
+
+    T Guard<T>(Func<T> run)
+    {
+        try { return run(); }
+        catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
+    }
+
+    async Task<T> GuardAsync<T>(Func<Task<T>> run)
+    {
+        try { return await run(); }
+        catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
+    }
+
+    static NpgsqlCommand Command(NpgsqlConnection conn, string sql, params int[] args)
+    {
+        var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var arg in args) cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = arg });
+        return cmd;
+    }
+
+    static NpgsqlBatch SearchBatch(NpgsqlConnection conn, string search, int page, int dbLatencyMs)
+    {
+        var pattern = "%" + EscapeLike(search) + "%";
+        var batch = new NpgsqlBatch(conn);
+        var count = new NpgsqlBatchCommand(PostgresSql.SearchCount);
+        count.Parameters.Add(new NpgsqlParameter<int> { TypedValue = dbLatencyMs });
+        count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = search, NpgsqlDbType = NpgsqlDbType.Text });
+        count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pattern, NpgsqlDbType = NpgsqlDbType.Text });
+        var rows = new NpgsqlBatchCommand(PostgresSql.SearchPage);
+        rows.Parameters.Add(new NpgsqlParameter<string> { TypedValue = search, NpgsqlDbType = NpgsqlDbType.Text });
+        rows.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pattern, NpgsqlDbType = NpgsqlDbType.Text });
+        rows.Parameters.Add(new NpgsqlParameter<int> { TypedValue = IStoreBackend.PageSize });
+        rows.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (page - 1) * IStoreBackend.PageSize });
+        batch.BatchCommands.Add(count);
+        batch.BatchCommands.Add(rows);
+        return batch;
+    }
+
+    static string EscapeLike(string s) => s.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
+
+    static List<T> ReadAll<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> map)
+    {
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(map(reader));
+        return rows;
+    }
+
+    static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    {
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct)) rows.Add(map(reader));
+        return rows;
+    }
+
+    static ProductSummary ReadSummary(NpgsqlDataReader r) => new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetDecimal(3));
+
+    static Product ReadProduct(NpgsqlDataReader r) =>
+        new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDecimal(4), r.GetInt32(5));
+
+    static UserAccount ReadUser(NpgsqlDataReader r) => new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetBoolean(3));
+
+    static OrderSummary ReadOrder(NpgsqlDataReader r) =>
+        new(r.GetInt64(0), r.GetFieldValue<DateTime>(1), r.GetString(2), r.GetInt32(3), r.GetDecimal(4));
+
+    /// <summary>Connection-level failures (server down, refused, restarting) as opposed to bugs in our SQL.</summary>
+    internal static bool IsUnavailable(Exception e) => e switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08") || pg.SqlState.StartsWith("57P"),
+        NpgsqlException => true,
+        SocketException or TimeoutException => true,
+        InvalidOperationException when e.InnerException is NpgsqlException => true,
+        _ => false,
+    };
+
+    StoreUnavailableException Unavailable(Exception e)
+    {
+        // Broken sockets may still sit idle in the pool; drop them so recovery needs no restart.
+        dataSource.Clear();
+        return new StoreUnavailableException($"PostgreSQL is unreachable: {e.Message}", e);
+    }
+}
