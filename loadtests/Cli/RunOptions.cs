@@ -40,7 +40,7 @@ public sealed record RunOptions(
             throw new UsageException($"--duration must be more than 0 and at most {MaxDurationSeconds:0} seconds, got {d}");
         if (MaxRequests < 1) throw new UsageException($"--max-requests must be at least 1, got {MaxRequests}");
         if (Rate is { } r && (r < 1 || r > ScenarioFile.MaxRate)) throw new UsageException($"--rate must be from 1 to {ScenarioFile.MaxRate} per second, got {r}");
-        if (Users is { } u && (u < 1 || u > ScenarioFile.MaxCopies)) throw new UsageException($"--users must be from 1 to {ScenarioFile.MaxCopies}, got {u}");
+        if (Users is { } u && (u < (Scenario == ScenarioCatalog.Lecture ? 0 : 1) || u > ScenarioFile.MaxCopies)) throw new UsageException($"--users must be from 1 (lecture: 0) to {ScenarioFile.MaxCopies}, got {u}");
         return new RunLimits(DurationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : RunLimits.Default.MaxDuration, MaxRequests);
     }
 

@@ -74,7 +74,7 @@ public sealed class ScenarioSession(RunOptions options, TextWriter output, TextW
         if (Scenario.Name == ScenarioCatalog.Lecture && Scenario.Source == "built in")
         {
             using var lectureHttp = LoadHttp.Create(8);
-            var lecture = await new LectureRun(lectureHttp, Target, output).RunAsync(Scenario, serverMode, cancel);
+            var lecture = await new LectureRun(lectureHttp, Target, output, options.Users ?? LectureRun.DefaultCrowd).RunAsync(Scenario, serverMode, cancel);
             return lecture;
         }
 

@@ -17,7 +17,7 @@ public static class ScenarioCatalog
         var list = new List<(string, string)>
         {
             (Url, "One path (--path) driven by --users N (closed) or --rate R per second (open); 30 s unless --duration."),
-            (Lecture, "The lecture's three requests: two long (/api/orders), one short (/api/products/{id}), 300 ms apart; prints each one's timing and the completion order."),
+            (Lecture, "The lecture's three requests: two long (/api/orders), one short (/api/products/{id}), 300 ms apart, among --users N background users (default 32); prints each one's timing and the completion order."),
         };
         if (System.IO.Directory.Exists(Directory))
             foreach (var file in System.IO.Directory.GetFiles(Directory, "*.json").Order())
@@ -41,9 +41,9 @@ public static class ScenarioCatalog
             throw new ScenarioException("options", "--rate/--users", "give one of --rate R (open model) or --users N (closed model), not both");
         if (nameOrPath == Url) return UrlScenario(overrides);
         if (nameOrPath == Lecture)
-            return overrides == new ScenarioOverrides()
+            return overrides with { Users = null } == new ScenarioOverrides()
                 ? LiveDash.LoadTests.Lecture.LectureRun.Scenario
-                : throw new ScenarioException("options", "--duration/--rate/--users/--path", "the lecture scenario is three fixed requests and takes none of these");
+                : throw new ScenarioException("options", "--duration/--rate/--path", "the lecture scenario is three fixed requests and takes only --users N (its background users, default 32; 0 for none)");
         if (overrides.Path is not null)
             throw new ScenarioException("options", "--path", $"applies to the url scenario only (scenario here: {nameOrPath})");
 
