@@ -150,14 +150,20 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         // Not disposed: iterations still running release their slot after this method returns.
         var slots = new SemaphoreSlim(scenario.MaxInFlight, scenario.MaxInFlight);
         var dropAfter = scenario.DropAfter.TotalSeconds;
+        using var arrivals = timeline.Arrivals(phase.Length).GetEnumerator();
         try
         {
-            foreach (var due in timeline.Arrivals(phase.Length))
+            while (arrivals.MoveNext())
             {
+                var due = arrivals.Current;
                 var wait = due - Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds;
                 // Timers tick about once a millisecond; arrivals due sooner go out in the same batch.
                 if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(wait), stop);
-                if (stop.IsCancellationRequested) break;
+                if (stop.IsCancellationRequested)
+                {
+                    CountOverdueAsDropped(phase, due, arrivals);
+                    break;
+                }
 
                 var intended = phase.StartTimestamp + (long)(due * Stopwatch.Frequency);
                 var late = Stopwatch.GetElapsedTime(intended).TotalSeconds;
@@ -184,7 +190,18 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         }
         catch (OperationCanceledException)
         {
+            CountOverdueAsDropped(phase, arrivals.Current, arrivals);
         }
+    }
+
+    /// <summary>At the end of the run, arrivals already due but never started were late, not absent: they count as dropped.</summary>
+    void CountOverdueAsDropped(Phase phase, double due, IEnumerator<double> rest)
+    {
+        if (_stopReason is not null) return; // stopped by --max-requests: the rest were never meant to run
+        var end = Math.Min(phase.Length, Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds);
+        var now = Stopwatch.GetTimestamp();
+        for (var next = due; next < end; next = rest.MoveNext() ? rest.Current : double.MaxValue)
+            phase.Stats.IterationDropped(now);
     }
 
     async Task IterationAsync(Phase phase, long? intendedStart, CancellationToken stop)
