@@ -57,7 +57,7 @@ public sealed class TelemetryAggregator : IDisposable
         var now = Stopwatch.GetTimestamp();
         var seconds = Math.Max(Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalSeconds, 1e-3);
         _lastTimestamp = now;
-        var (window, ok, errors) = _recorder.Swap();
+        var (window, ok, errors, requestsByMode) = _recorder.Swap();
         var settings = _settings.Current;
 
         _combined.Reset();
@@ -69,7 +69,7 @@ public sealed class TelemetryAggregator : IDisposable
         for (var i = 0; i < TelemetryRecorder.ModeCount; i++)
         {
             _modes[i].Latency.Add(window.ByMode[i]);
-            _modes[i].Requests += window.ByMode[i].Count;
+            _modes[i].Requests += requestsByMode[i];
         }
         var current = _modes[(int)settings.Mode % TelemetryRecorder.ModeCount];
         current.Seconds += seconds;
@@ -84,6 +84,7 @@ public sealed class TelemetryAggregator : IDisposable
         ThreadPool.GetMinThreads(out var minWorkers, out _);
 
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var (waterfall, labels) = Waterfall(window, now);
         return new Tick
         {
             Seq = ++_seq,
@@ -106,7 +107,8 @@ public sealed class TelemetryAggregator : IDisposable
             HeapMb = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1),
             CpuPercent = Math.Round(Math.Clamp(cpuPercent, 0, 100), 1),
             Histogram = Bins(_combined),
-            Waterfall = Waterfall(window, now),
+            Waterfall = waterfall,
+            RoundTripLabels = labels,
             Changes = _recorder.TakeChanges(),
             ClientTicks = _recorder.TakeClientTicks(),
             Modes = Summaries(),
@@ -128,18 +130,38 @@ public sealed class TelemetryAggregator : IDisposable
         return bins;
     }
 
-    static WaterfallEntry[]? Waterfall(TelemetryRecorder.Window window, long now)
+    public const int MaxRoundTripLabels = 16;
+    const int MaxLabelLength = 24;
+
+    static (WaterfallEntry[]? Entries, string[]? Labels) Waterfall(TelemetryRecorder.Window window, long now)
     {
         List<WaterfallEntry>? entries = null;
+        List<string>? labels = null;
         foreach (var sample in window.Samples)
         {
             if (sample is null) continue;
             entries ??= new(TelemetryRecorder.WaterfallSize);
-            entries.Add(sample with { Start = -Math.Round(Stopwatch.GetElapsedTime(sample.ArrivedTimestamp, now).TotalMilliseconds, 2) });
+            labels ??= [];
+            var ids = new int[sample.LabelNames.Length];
+            for (var i = 0; i < ids.Length; i++) ids[i] = LabelId(labels, sample.LabelNames[i]);
+            entries.Add(sample with { Start = -Math.Round(Stopwatch.GetElapsedTime(sample.ArrivedTimestamp, now).TotalMilliseconds, 2), Labels = ids });
         }
-        if (entries is null) return null;
+        if (entries is null) return (null, null);
         entries.Sort((a, b) => a.Start.CompareTo(b.Start));
-        return [.. entries];
+        return ([.. entries], [.. labels!]);
+    }
+
+    // Round-trip labels are a handful of constants in StoreService; the cap only guards the tick's size.
+    static int LabelId(List<string> labels, string label)
+    {
+        if (label.Length > MaxLabelLength) label = label[..MaxLabelLength];
+        var index = labels.IndexOf(label);
+        if (index >= 0) return index;
+        if (labels.Count < MaxRoundTripLabels - 1) { labels.Add(label); return labels.Count - 1; }
+        index = labels.IndexOf("other");
+        if (index >= 0) return index;
+        labels.Add("other");
+        return labels.Count - 1;
     }
 
     ModeSummary[] Summaries()

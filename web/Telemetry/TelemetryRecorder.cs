@@ -13,7 +13,7 @@ public sealed class TelemetryRecorder
     public const int WaterfallSize = 100;
     public const int ModeCount = 3;
     public const int MaxRouteLength = 48;
-    public const int MaxRoundTripsShown = 6;
+    public const int MaxRoundTripsShown = 4;
     const int MaxPendingClientTicks = 32;
     const int MaxPendingChanges = 16;
     static readonly double MicrosecondsPerTick = 1_000_000.0 / Stopwatch.Frequency;
@@ -38,6 +38,7 @@ public sealed class TelemetryRecorder
     long _errors;
     long _inFlight;
     long _total;
+    readonly long[] _requestsByMode = new long[ModeCount];
     readonly ConcurrentQueue<ClientTick> _clientTicks = new();
     readonly ConcurrentQueue<ChangeMessage> _changes = new();
 
@@ -49,7 +50,9 @@ public sealed class TelemetryRecorder
     public void RequestCompleted(RequestTimeline timeline, HttpContext? context)
     {
         var window = Volatile.Read(ref _current);
-        window.ByMode[(int)timeline.Mode % ModeCount].Record(Microseconds(timeline.Ended - timeline.Arrived));
+        var mode = (int)timeline.Mode % ModeCount;
+        window.ByMode[mode].Record(Microseconds(timeline.Ended - timeline.Arrived));
+        Interlocked.Increment(ref _requestsByMode[mode]);
         if (timeline.Failed || timeline.Status >= 500) Interlocked.Increment(ref _errors);
         else Interlocked.Increment(ref _ok);
         Interlocked.Increment(ref _total);
@@ -61,14 +64,20 @@ public sealed class TelemetryRecorder
         if (slot < WaterfallSize) Volatile.Write(ref window.Samples[slot], Sample(timeline, context));
     }
 
-    /// <summary>Takes this tick's window and counts, leaving fresh ones for the requests still arriving.</summary>
-    public (Window Window, long Ok, long Errors) Swap()
+    /// <summary>
+    /// Takes this tick's window and counts, leaving fresh ones for the requests still arriving. The
+    /// counts are exact; a request racing the swap may land its latency in the window just taken and
+    /// be missed by the percentiles, which is fine for them.
+    /// </summary>
+    public (Window Window, long Ok, long Errors, long[] RequestsByMode) Swap()
     {
         var fresh = _spare;
         fresh.Reset();
         var taken = Interlocked.Exchange(ref _current, fresh);
         _spare = taken;
-        return (taken, Interlocked.Exchange(ref _ok, 0), Interlocked.Exchange(ref _errors, 0));
+        var byMode = new long[ModeCount];
+        for (var i = 0; i < ModeCount; i++) byMode[i] = Interlocked.Exchange(ref _requestsByMode[i], 0);
+        return (taken, Interlocked.Exchange(ref _ok, 0), Interlocked.Exchange(ref _errors, 0), byMode);
     }
 
     /// <returns>false when too many are already waiting for the next tick (the extra is dropped).</returns>
@@ -109,7 +118,7 @@ public sealed class TelemetryRecorder
             var (start, end, label) = t.RoundTrip(i);
             db[2 * i] = Ms(start - t.Arrived);
             db[2 * i + 1] = Ms((end == 0 ? t.Ended : end) - t.Arrived);
-            labels[i] = label.Length > 16 ? label[..16] : label;
+            labels[i] = label;
         }
         return new WaterfallEntry
         {
@@ -120,7 +129,7 @@ public sealed class TelemetryRecorder
             Mode = (int)t.Mode,
             Route = RouteOf(context),
             Db = db,
-            Labels = labels,
+            LabelNames = labels,
         };
     }
 

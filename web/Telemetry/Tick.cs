@@ -32,6 +32,8 @@ public sealed record Tick
     /// <summary>Counts per latency bin; the bin edges are <see cref="TelemetryAggregator.HistogramEdgesMs"/>.</summary>
     [JsonPropertyName("h")] public int[] Histogram { get; init; } = [];
     [JsonPropertyName("w")] public WaterfallEntry[]? Waterfall { get; init; }
+    /// <summary>Names of the database round trips the waterfall entries refer to by index.</summary>
+    [JsonPropertyName("lb")] public string[]? RoundTripLabels { get; init; }
     [JsonPropertyName("ch")] public ChangeMessage[]? Changes { get; init; }
     [JsonPropertyName("cl")] public ClientTick[]? ClientTicks { get; init; }
     [JsonPropertyName("pm")] public ModeSummary[] Modes { get; init; } = [];
@@ -39,7 +41,8 @@ public sealed record Tick
 
 /// <summary>
 /// One sampled request: start relative to the tick's time, then queued / total time and the database
-/// round trips as [start, end, start, end, ...] relative to the request's arrival.
+/// round trips as [start, end, start, end, ...] relative to the request's arrival, each named by an
+/// index into the tick's round-trip labels.
 /// </summary>
 public sealed record WaterfallEntry
 {
@@ -51,7 +54,8 @@ public sealed record WaterfallEntry
     [JsonPropertyName("m")] public int Mode { get; init; }
     [JsonPropertyName("r")] public string Route { get; init; } = "";
     [JsonPropertyName("db")] public double[] Db { get; init; } = [];
-    [JsonPropertyName("l")] public string[] Labels { get; init; } = [];
+    [JsonPropertyName("l")] public int[] Labels { get; init; } = [];
+    [JsonIgnore] public string[] LabelNames { get; init; } = [];
 }
 
 public sealed record ChangeMessage(

@@ -4,6 +4,7 @@
 
     const root = document.getElementById('dash');
     const MODES = ['Sync', 'Async', 'SyncOverAsync'];
+    const SHORT_MODES = ['Sync', 'Async', 'SoA'];
     const COLORS = {
         p50: '#2563eb', p95: '#d97706', p99: '#dc2626',
         ok: '#16a34a', error: '#dc2626', inflight: '#64748b',
@@ -14,7 +15,7 @@
     const MAX_POINTS = 15 * 60 * 4 + 40;      // 15 min at 4 Hz, the widest window
     const HIST_TICKS = 40;                      // 10 s of ticks
     const WATERFALL_ROWS = 48;
-    const MAX_ROUND_TRIPS = 6;
+    const MAX_ROUND_TRIPS = 4;
     const MAX_MARKERS = 200;
 
     const state = {
@@ -144,7 +145,8 @@
     const wfDatasets = [{ label: 'queued', backgroundColor: COLORS.queued, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1 }];
     for (let i = 0; i <= MAX_ROUND_TRIPS; i++) {
         wfDatasets.push({ label: 'running our code', backgroundColor: COLORS.running, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1 });
-        if (i < MAX_ROUND_TRIPS) wfDatasets.push({ label: 'waiting on the database', backgroundColor: COLORS.db, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1, dbIndex: i });
+        // A thin white edge keeps back-to-back round trips apart when our code between them takes microseconds.
+        if (i < MAX_ROUND_TRIPS) wfDatasets.push({ label: 'waiting on the database', backgroundColor: COLORS.db, borderColor: '#fff', borderWidth: { left: 1 }, borderSkipped: false, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1, dbIndex: i });
     }
     const waterfallChart = new Chart($('c-waterfall'), {
         type: 'bar',
@@ -171,7 +173,7 @@
             },
             scales: {
                 x: { type: 'linear', title: { display: true, text: 'ms, relative to the newest sampled request\'s arrival' }, grid: { color: '#eef1f5' } },
-                y: { ticks: { autoSkip: true, font: { size: 10 } }, grid: { display: false } },
+                y: { ticks: { autoSkip: true, font: { size: 10 }, callback: (_v, i) => state.waterfallRows[i]?.label ?? '' }, grid: { display: false } },
             },
         },
     });
@@ -274,7 +276,7 @@
         state.histTicks.push(tick.h);
         if (state.histTicks.length > HIST_TICKS) state.histTicks.shift();
         if (tick.w) {
-            for (const w of tick.w) state.recent.push({ ...w, at: tick.t + w.s });
+            for (const w of tick.w) state.recent.push({ ...w, at: tick.t + w.s, names: w.l.map(i => tick.lb?.[i] ?? '') });
             if (state.recent.length > WATERFALL_ROWS * 4) state.recent.splice(0, state.recent.length - WATERFALL_ROWS * 4);
         }
         scheduleRender();
@@ -342,9 +344,9 @@
         const sets = waterfallChart.data.datasets;
         let bars = 0;
         rows.forEach((r, i) => {
-            const label = `${MODES[r.m]?.[0] ?? '?'} ${r.r} ${r.c}`;
+            const label = String(i);
             labels.push(label);
-            state.waterfallRows.push({ title: `${r.r} → ${r.c} (${MODES[r.m]}) ${r.d.toFixed(1)} ms`, labels: r.l });
+            state.waterfallRows.push({ label: `${SHORT_MODES[r.m] ?? '?'} ${r.r} ${r.c}`, title: `${r.r} → ${r.c} (${MODES[r.m]}) ${r.d.toFixed(1)} ms`, labels: r.names });
             const t0 = r.at - base;
             const add = (set, a, b) => { if (b > a) { set.data.push({ x: [t0 + a, t0 + b], y: label, row: i }); bars++; } };
             add(sets[0], 0, r.q);
@@ -357,10 +359,8 @@
             }
             add(sets[1 + 2 * slot], cursor, r.d);
         });
-        // Rows are labelled by index so two identical labels still get their own row.
-        const uniq = labels.map((l, i) => `${l} #${i + 1}`);
-        for (const set of sets) for (const p of set.data) p.y = uniq[p.row];
-        waterfallChart.data.labels = uniq;
+        // Rows are keyed by index so two requests with the same route still get a row each.
+        waterfallChart.data.labels = labels;
         waterfallChart.update('none');
         state.waterfallBars = bars;
         root.dataset.waterfallBars = String(bars);
