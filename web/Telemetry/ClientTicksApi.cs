@@ -40,14 +40,14 @@ public static class ClientTicksApi
             if (!root.TryGetProperty("run", out var runElement) || runElement.ValueKind != JsonValueKind.String
                 || runElement.GetString() is not { Length: > 0 and <= MaxRunNameLength } run || run.Any(char.IsControl))
                 return (null, new ApiError($"run must be a name of 1 to {MaxRunNameLength} printable characters", "run"));
-            if (!root.TryGetProperty("t", out var tElement) || !tElement.TryGetInt64(out var t))
+            if (!root.TryGetProperty("t", out var tElement) || tElement.ValueKind != JsonValueKind.Number || !tElement.TryGetInt64(out var t))
                 return (null, new ApiError("t must be the time in whole Unix milliseconds", "t"));
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             if (Math.Abs(t - now) > 3_600_000) return (null, new ApiError($"t ({t}) is more than an hour away from the server's clock ({now})", "t"));
             if (Number(root, "rps") is not { } rps) return (null, new ApiError("rps must be a number of requests per second, 0 or more", "rps"));
             if (Number(root, "p50") is not { } p50) return (null, new ApiError("p50 must be a latency in milliseconds, 0 or more", "p50"));
             if (Number(root, "p99") is not { } p99) return (null, new ApiError("p99 must be a latency in milliseconds, 0 or more", "p99"));
-            if (!root.TryGetProperty("errors", out var errElement) || !errElement.TryGetInt64(out var errors) || errors < 0)
+            if (!root.TryGetProperty("errors", out var errElement) || errElement.ValueKind != JsonValueKind.Number || !errElement.TryGetInt64(out var errors) || errors < 0)
                 return (null, new ApiError("errors must be a whole number, 0 or more", "errors"));
             return (new ClientTick(run, t, Math.Round(rps, 2), Math.Round(p50, 2), Math.Round(p99, 2), errors), null);
         }
