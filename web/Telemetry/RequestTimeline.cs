@@ -34,6 +34,8 @@ public sealed class RequestTimeline
     public int Status { get; private set; }
     public bool Failed { get; private set; }
     public StoreMode Mode { get; private set; }
+    /// <summary>The endpoint that handled the request (kept because status-code pages re-execute with another).</summary>
+    public Endpoint? Endpoint { get; private set; }
     public int RoundTrips => Math.Min(Volatile.Read(ref _roundTrips), MaxRoundTrips);
 
     public void Start(long arrived, StoreMode mode)
@@ -42,15 +44,18 @@ public sealed class RequestTimeline
         Arrived = arrived;
         Mode = mode;
         HandlerStarted = 0;
+        Endpoint = null;
         Ended = 0;
         Status = 0;
         Failed = false;
         Volatile.Write(ref _roundTrips, 0);
     }
 
-    public void MarkHandlerStarted(long timestamp)
+    public void MarkHandlerStarted(long timestamp, Endpoint? endpoint = null)
     {
-        if (HandlerStarted == 0) HandlerStarted = timestamp;
+        if (HandlerStarted != 0) return;
+        HandlerStarted = timestamp;
+        Endpoint = endpoint;
     }
 
     public void Finish(long ended, int status, bool failed)

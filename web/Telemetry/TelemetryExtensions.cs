@@ -42,7 +42,7 @@ public static class TelemetryExtensions
         if (!app.Configuration.TelemetryEnabled()) return;
         app.Use((context, next) =>
         {
-            RequestTimeline.Current?.MarkHandlerStarted(Stopwatch.GetTimestamp());
+            RequestTimeline.Current?.MarkHandlerStarted(Stopwatch.GetTimestamp(), context.GetEndpoint());
             return next(context);
         });
     }

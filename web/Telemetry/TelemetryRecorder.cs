@@ -127,16 +127,16 @@ public sealed class TelemetryRecorder
             Total = Ms(t.Ended - t.Arrived),
             Status = t.Status,
             Mode = (int)t.Mode,
-            Route = RouteOf(context),
+            Route = RouteOf(t.Endpoint, context),
             Db = db,
             LabelNames = labels,
         };
     }
 
-    static string RouteOf(HttpContext? context)
+    static string RouteOf(Endpoint? endpoint, HttpContext? context)
     {
         if (context is null) return "";
-        var route = context.GetEndpoint() is RouteEndpoint { RoutePattern: RoutePattern pattern } && pattern.RawText is { } raw
+        var route = (endpoint ?? context.GetEndpoint()) is RouteEndpoint { RoutePattern: RoutePattern pattern } && pattern.RawText is { } raw
             ? (raw.StartsWith('/') ? raw : "/" + raw)
             : context.Request.Path.Value ?? "/";
         return route.Length > MaxRouteLength ? route[..MaxRouteLength] : route;

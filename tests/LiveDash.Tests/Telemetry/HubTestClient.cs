@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 
 namespace LiveDash.Tests.Telemetry;
 

@@ -295,7 +295,9 @@
         root.dataset.ticks = String(state.ticks);
         $('empty').hidden = state.requestsSeen > 0;
         renderStrip(tick);
-        const max = tick.t, min = max - state.windowMin * 60_000;
+        // Until the window is full, start the axis at the first tick rather than at empty minutes.
+        const first = latencyChart.data.datasets[0].data[0]?.x ?? tick.t;
+        const max = tick.t, min = Math.max(first, max - state.windowMin * 60_000);
         for (const chart of timeCharts) {
             chart.options.scales.x.min = min;
             chart.options.scales.x.max = max;
