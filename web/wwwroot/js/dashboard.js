@@ -322,6 +322,8 @@
         const modeEl = $('s-mode');
         modeEl.textContent = mode;
         modeEl.className = 'mode mode-' + mode;
+        const pill = document.querySelector('.status-pill .mode');   // the layout's pill was rendered at page load
+        if (pill) { pill.textContent = mode; pill.className = 'mode mode-' + mode; }
         $('s-lat').textContent = tick.lat + ' ms';
         const okRate = lastTicksSum(4, 0), errRate = lastTicksSum(4, 1);
         $('s-rps').textContent = (okRate + errRate).toFixed(0);
