@@ -54,6 +54,8 @@ public static class StoreExtensions
         csb.MaxAutoPrepare = 20;
         // We never change session state, so the per-connection reset on return to the pool is pure cost.
         csb.NoResetOnClose = true;
+        // The store's statements are simple keyed lookups: plan them once per connection, not on every bind.
+        if (string.IsNullOrEmpty(csb.Options)) csb.Options = "-c plan_cache_mode=force_generic_plan";
         csb.ApplicationName ??= "LiveDash";
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(csb.ConnectionString).Build());
         builder.Services.AddSingleton<IStoreBackend, PostgresStore>();
