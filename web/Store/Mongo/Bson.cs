@@ -92,21 +92,24 @@ public static class Bson
             case BsonType.MinKey: return BsonMinKey.Value;
             case BsonType.MaxKey: return BsonMaxKey.Value;
             default:
-                throw new BsonFormatException(UnsupportedTypes.TryGetValue(type, out var why)
-                    ? $"field '{name}' has BSON type 0x{type:X2} ({why}), which LiveDash does not support"
+                throw new BsonFormatException(UnsupportedTypes.FirstOrDefault(u => u.Type == type) is { } unsupported
+                    ? $"field '{name}' has BSON type 0x{type:X2} ({unsupported.Reason}), which LiveDash does not support"
                     : $"field '{name}' has invalid BSON type 0x{type:X2}");
         }
     }
 
-    /// <summary>Valid BSON types this codec deliberately leaves out: all deprecated or server-side code, none used by the store.</summary>
-    public static readonly IReadOnlyDictionary<byte, string> UnsupportedTypes = new Dictionary<byte, string>
-    {
-        [0x06] = "undefined, deprecated",
-        [0x0C] = "DBPointer, deprecated",
-        [0x0D] = "JavaScript code",
-        [0x0E] = "symbol, deprecated",
-        [0x0F] = "JavaScript code with scope, deprecated",
-    };
+    /// <summary>
+    /// Valid BSON types this codec deliberately leaves out, with the Extended JSON key that marks them:
+    /// all deprecated or server-side code, none used by the store. The one list tests and errors use.
+    /// </summary>
+    public static readonly IReadOnlyList<UnsupportedBsonType> UnsupportedTypes =
+    [
+        new(0x06, "$undefined", "undefined: deprecated"),
+        new(0x0C, "$dbPointer", "DBPointer: deprecated"),
+        new(0x0D, "$code", "JavaScript code: server-side code, not data"),
+        new(0x0E, "$symbol", "symbol: deprecated"),
+        new(0x0F, "$scope", "JavaScript code with scope: deprecated server-side code"),
+    ];
 
     static ReadOnlySpan<byte> Take(ReadOnlySpan<byte> bytes, ref int pos, int end, int count, string name)
     {
@@ -140,6 +143,8 @@ public static class Bson
         catch (DecoderFallbackException) { throw new BsonFormatException($"{what} is not valid UTF-8"); }
     }
 }
+
+public sealed record UnsupportedBsonType(byte Type, string ExtendedJsonKey, string Reason);
 
 /// <summary>A growable write buffer rented from <see cref="ArrayPool{T}"/>, with BSON writers.</summary>
 public sealed class BsonBuffer(int initialCapacity = 256) : IDisposable
@@ -216,7 +221,9 @@ public sealed class BsonBuffer(int initialCapacity = 256) : IDisposable
         var typeAt = Length;
         WriteByte(0);
         WriteCString(name);
-        _buffer[typeAt] = (byte)WriteValue(value, name);
+        // Not folded into one statement: WriteValue may swap _buffer for a bigger one.
+        var type = WriteValue(value, name);
+        _buffer[typeAt] = (byte)type;
     }
 
     BsonType WriteValue(object? value, string name)
