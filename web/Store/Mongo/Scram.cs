@@ -99,7 +99,9 @@ public sealed class ScramClient
 
     /// <summary>
     /// SASLprep (RFC 4013) for passwords: non-ASCII spaces become spaces, "mapped to nothing" characters go,
-    /// NFKC, then prohibited characters are refused. (The bidirectional-text check is left out.)
+    /// NFKC, then prohibited characters are refused. (The bidirectional-text check is left out.) Under
+    /// InvariantGlobalization (this repository's setting) .NET cannot normalise, so NFKC is a no-op there:
+    /// non-ASCII passwords must already be in NFKC form, as typed composed text almost always is.
     /// </summary>
     public static string SaslPrep(string value)
     {
