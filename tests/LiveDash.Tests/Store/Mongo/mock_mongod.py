@@ -10,6 +10,7 @@ script failures: delays, hang-ups mid-reply, checksummed or malformed replies. J
 """
 import argparse
 import base64
+import decimal
 import hashlib
 import hmac
 import os
@@ -94,7 +95,7 @@ def matches(doc, flt):
         else:
             value = get_path(doc, key)
             if isinstance(cond, Regex):
-                flags = re.IGNORECASE if "i" in cond.flags else 0
+                flags = re.IGNORECASE if cond.flags & re.IGNORECASE else 0
                 if not isinstance(value, str) or not re.search(cond.pattern, value, flags):
                     return False
             elif value != cond:
@@ -130,7 +131,7 @@ def evaluate(expr, doc, variables):
             values = evaluate(arg, doc, variables)
             values = values if isinstance(values, list) else [values]
             with_decimal = any(isinstance(v, Decimal128) for v in values)
-            with create_decimal128_context():
+            with decimal.localcontext(create_decimal128_context()):
                 total = sum((to_number(v) for v in values), Decimal(0) if with_decimal else 0)
             return Decimal128(total) if with_decimal else total
         raise ValueError("unsupported expression " + op)
