@@ -55,6 +55,8 @@ public static class StoreExtensions
         if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) csb.Timeout = 3;
         csb.CommandTimeout = Math.Max(csb.CommandTimeout, 30);
         csb.MaxAutoPrepare = 20;
+        // We never change session state, so the per-connection reset on return to the pool is pure cost.
+        csb.NoResetOnClose = true;
         csb.ApplicationName ??= "LiveDash";
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(csb.ConnectionString).Build());
         builder.Services.AddSingleton<IStoreBackend, PostgresStore>();

@@ -1,0 +1,50 @@
+# Sourced by the telemetry benchmarks: start LiveDash instances on 127.0.0.1 against the private
+# PostgreSQL cluster (or LIVEDASH_PG), and stop everything they started on exit.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WEB_DLL="$ROOT/web/bin/Release/net10.0/LiveDash.Web.dll"
+APP_PIDS=()
+STARTED_DB=0
+
+bench_die() { echo "bench: error: $*" >&2; exit 1; }
+
+bench_setup() {
+    command -v hey >/dev/null || bench_die "Debian 'hey' is required (apt-get install hey)"
+    [ -f "$WEB_DLL" ] || dotnet build "$ROOT/web/LiveDash.Web.csproj" -c Release -v q -nologo >/dev/null || bench_die "build failed"
+    if [ -n "${LIVEDASH_PG:-}" ]; then
+        BENCH_CONN=$LIVEDASH_PG
+    else
+        if ! "$ROOT/livedash" db status >/dev/null 2>&1; then "$ROOT/livedash" db start >/dev/null 2>&1 && STARTED_DB=1; fi
+        BENCH_CONN=$("$ROOT/livedash" db url)
+    fi
+    trap bench_cleanup EXIT INT TERM
+}
+
+bench_cleanup() {
+    for pid in "${APP_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+    [ $STARTED_DB -eq 1 ] && "$ROOT/livedash" db stop >/dev/null 2>&1
+    return 0
+}
+
+free_port() {
+    local port=$1
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    echo "$port"
+}
+
+# start_app PORT [ENV=VALUE ...]: starts an instance and waits until /api/ping answers.
+start_app() {
+    local port=$1; shift
+    env ConnectionStrings__Postgres="$BENCH_CONN" LiveDash__StateDir="$ROOT/.livedash/bench-state" LIVEDASH_ADMIN_PASSWORD=bench \
+        ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning "$@" \
+        dotnet "$WEB_DLL" --urls "http://127.0.0.1:$port" --contentRoot "$ROOT/web" >/dev/null 2>&1 &
+    APP_PIDS+=($!)
+    for _ in $(seq 1 300); do
+        curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/api/ping" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    bench_die "the app on port $port did not answer"
+}
+
+hey_rps() { # url duration concurrency -> requests/s
+    hey -z "$2" -c "$3" "$1" 2>/dev/null | awk '/Requests\/sec/ {print $2}'
+}

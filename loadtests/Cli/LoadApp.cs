@@ -1,0 +1,208 @@
+using System.CommandLine;
+using LiveDash.LoadTests.Admin;
+using LiveDash.LoadTests.Compare;
+using LiveDash.LoadTests.Running;
+using LiveDash.LoadTests.Scenarios;
+
+namespace LiveDash.LoadTests.Cli;
+
+/// <summary>The command line: load, compare, list.</summary>
+public sealed class LoadApp(TextWriter output, TextWriter errors)
+{
+    const string Examples = """
+
+        Examples:
+          load orders --target http://127.0.0.1:5000
+          load url --path /api/products/1 --users 50 --duration 20 --target http://127.0.0.1:5000
+          load url --path /api/orders?user=7 --rate 300 --duration 30 --target http://127.0.0.1:5000
+          load lecture --target http://127.0.0.1:5000
+          load my-scenario.json --target http://localhost:5000 --report out/run1
+          compare orders --target http://127.0.0.1:5000 --cooldown 5
+          list
+
+        Exit codes: 0 ok, 2 bad options or scenario, 3 a threshold failed, 4 target unreachable,
+        5 the admin API refused or failed, 130 cancelled.
+        """;
+
+    readonly Argument<string> _scenario = new("scenario") { Description = "A scenario name (see list) or a path to a scenario .json file" };
+    readonly Option<string> _target = new("--target") { Description = "Base URL of the app, e.g. http://127.0.0.1:5000 (loopback only unless --allow-remote)", Required = true };
+    readonly Option<double?> _duration = new("--duration") { Description = "Seconds the run lasts (stretches or shrinks the scenario's simulations); without it every run stops at 600 s" };
+    readonly Option<int?> _rate = new("--rate") { Description = "Open model: replace the simulations with Inject(R per second)" };
+    readonly Option<int?> _users = new("--users") { Description = "Closed model: replace the simulations with KeepConstant(N copies)" };
+    readonly Option<string?> _path = new("--path") { Description = "The path the url scenario requests, e.g. /api/products/1" };
+    readonly Option<string?> _report = new("--report") { Description = "Report folder (default reports/<yyyyMMdd-HHmmss>-<scenario>/)" };
+    readonly Option<long> _maxRequests = new("--max-requests") { Description = "Stop after this many requests", DefaultValueFactory = _ => RunLimits.Default.MaxRequests };
+    readonly Option<bool> _allowRemote = new("--allow-remote") { Description = "Allow a target that is not 127.0.0.1/localhost" };
+    readonly Option<string?> _adminPassword = new("--admin-password") { Description = "Admin password (else LIVEDASH_ADMIN_PASSWORD, else .livedash/admin-password)" };
+    readonly Option<bool> _noDashboard = new("--no-dashboard") { Description = "Do not post the client's per-second figures to the dashboard" };
+    readonly Option<double> _cooldown = new("--cooldown") { Description = "Seconds to wait between the modes' runs", DefaultValueFactory = _ => 5 };
+    readonly Option<string[]> _modes = new("--modes") { Description = "Modes to run, in order", DefaultValueFactory = _ => ServerAdmin.Modes, AllowMultipleArgumentsPerToken = true };
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancel = default)
+    {
+        var root = new RootCommand("LiveDash load runner: NBomber-shaped scenarios against the LiveDash store." + Examples);
+
+        var load = new Command("load", "Run one scenario and write a report." + Examples);
+        foreach (var option in CommonOptions()) load.Add(option);
+        load.Add(_scenario);
+        load.SetAction((parse, token) => LoadAsync(Options(parse), token));
+
+        var compare = new Command("compare", "Run the same scenario once per server mode (Sync, Async, SyncOverAsync), switching the mode through the admin API; write a side-by-side report." + Examples);
+        foreach (var option in CommonOptions()) compare.Add(option);
+        compare.Add(_cooldown);
+        compare.Add(_modes);
+        compare.Add(_scenario);
+        compare.SetAction((parse, token) => CompareAsync(Options(parse), parse.GetValue(_cooldown), parse.GetValue(_modes) ?? ServerAdmin.Modes, token));
+
+        var list = new Command("list", "List the scenarios.");
+        list.SetAction(_ =>
+        {
+            foreach (var (name, description) in ScenarioCatalog.List()) output.WriteLine($"{name,-10} {description}");
+            return ExitCodes.Ok;
+        });
+
+        root.Add(load);
+        root.Add(compare);
+        root.Add(list);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) errors.WriteLine($"error: {error.Message}");
+            errors.WriteLine("see --help for the options and examples");
+            return ExitCodes.Usage;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors }, cancel);
+    }
+
+    IEnumerable<Option> CommonOptions() => [_target, _duration, _rate, _users, _path, _report, _maxRequests, _allowRemote, _adminPassword, _noDashboard];
+
+    RunOptions Options(ParseResult parse) => new(
+        parse.GetValue(_scenario)!, parse.GetValue(_target)!, parse.GetValue(_duration), parse.GetValue(_rate), parse.GetValue(_users),
+        parse.GetValue(_path), parse.GetValue(_report), parse.GetValue(_maxRequests), parse.GetValue(_allowRemote),
+        parse.GetValue(_adminPassword), !parse.GetValue(_noDashboard));
+
+    async Task<int> LoadAsync(RunOptions options, CancellationToken cancel) => await Guarded(async () =>
+    {
+        var session = new ScenarioSession(options, output, errors);
+        if (await session.ProbeAsync(cancel) is { } unreachable)
+        {
+            errors.WriteLine(unreachable);
+            return ExitCodes.TargetUnreachable;
+        }
+        var mode = await session.ServerModeAsync(cancel);
+        ServerSettings? original = null;
+        if (session.Scenario.ServerDbLatencyMs is { } latency)
+        {
+            if (session.Admin is null)
+                errors.WriteLine($"warning: scenario {session.Scenario.Name} wants the server's dbLatencyMs at {latency}, but no admin password is known; running with the server's current latency");
+            else
+            {
+                original = await session.Admin.GetAsync(cancel);
+                await session.Admin.PutAsync(new { dbLatencyMs = latency }, cancel);
+                output.WriteLine($"server: dbLatencyMs {latency} for this run (was {original.DbLatencyMs}; restored after)");
+            }
+        }
+        RunResult result;
+        try
+        {
+            result = await session.RunAsync(mode, cancel);
+        }
+        finally
+        {
+            if (original is not null && session.Admin is not null) await session.Admin.PutAsync(new { dbLatencyMs = original.DbLatencyMs }, CancellationToken.None);
+        }
+        session.WriteReport(result);
+        if (cancel.IsCancellationRequested) return ExitCodes.Cancelled;
+        var failed = result.Thresholds.Where(t => !t.Passed).ToList();
+        if (failed.Count == 0) return ExitCodes.Ok;
+        output.WriteLine($"thresholds failed: {string.Join("; ", failed.Select(t => t.Describe()))}");
+        return ExitCodes.ThresholdsFailed;
+    });
+
+    async Task<int> CompareAsync(RunOptions options, double cooldownSeconds, string[] modes, CancellationToken cancel) => await Guarded(async () =>
+    {
+        if (cooldownSeconds is < 0 or > 600) throw new UsageException($"--cooldown must be from 0 to 600 seconds, got {cooldownSeconds}");
+        foreach (var mode in modes)
+            if (!ServerAdmin.Modes.Contains(mode)) throw new UsageException($"--modes takes {string.Join(", ", ServerAdmin.Modes)}, got '{mode}'");
+        var session = new ScenarioSession(options, output, errors);
+        if (session.Admin is null)
+            throw new UsageException("compare switches the server's mode and needs the admin password: give --admin-password, set LIVEDASH_ADMIN_PASSWORD, or run from the checkout whose .livedash/admin-password the app uses");
+        if (await session.ProbeAsync(cancel) is { } unreachable)
+        {
+            errors.WriteLine(unreachable);
+            return ExitCodes.TargetUnreachable;
+        }
+        var original = await session.Admin.GetAsync(cancel);
+        var startedAt = DateTimeOffset.Now;
+        var directory = options.ReportDirectory ?? Reports.RunReport.DefaultDirectory("compare-" + session.Scenario.Name, startedAt);
+        var runs = new List<RunResult>();
+        try
+        {
+            foreach (var mode in modes)
+            {
+                if (cancel.IsCancellationRequested) break;
+                if (runs.Count > 0 && cooldownSeconds > 0)
+                {
+                    output.WriteLine($"cooling down {cooldownSeconds:0.#} s");
+                    await Task.Delay(TimeSpan.FromSeconds(cooldownSeconds), cancel);
+                }
+                await session.Admin.PutAsync(new { mode, dbLatencyMs = session.Scenario.ServerDbLatencyMs ?? original.DbLatencyMs }, cancel);
+                output.WriteLine($"== {mode} ==");
+                var result = await session.RunAsync(mode, cancel);
+                session.WriteReport(result, Path.Combine(directory, mode));
+                runs.Add(result);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await session.Admin.PutAsync(new { mode = original.Mode, dbLatencyMs = original.DbLatencyMs, minThreads = original.MinThreads }, CancellationToken.None);
+            output.WriteLine($"server settings restored: mode {original.Mode}, dbLatencyMs {original.DbLatencyMs}, minThreads {original.MinThreads}");
+        }
+        if (runs.Count == 0) return ExitCodes.Cancelled;
+        CompareReport.Write(runs, directory);
+        output.WriteLine();
+        output.WriteLine($"{"mode",-14} {"requests/s",11} {"p50 ms",9} {"p99 ms",9} {"errors %",9}");
+        foreach (var r in runs)
+            output.WriteLine($"{r.ServerMode,-14} {r.RequestsPerSecond,11:0.0} {r.Corrected.P50,9:0.0} {r.Corrected.P99,9:0.0} {r.ErrorPercent,9:0.##}");
+        foreach (var ratio in CompareReport.Ratios(runs)) output.WriteLine($"async/sync {ratio[0]}: {ratio[1]}");
+        output.WriteLine($"compare report: {Path.Combine(directory, "report.html")}");
+        return cancel.IsCancellationRequested ? ExitCodes.Cancelled : ExitCodes.Ok;
+    });
+
+    async Task<int> Guarded(Func<Task<int>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (UsageException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (ScenarioException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (AdminApiException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return ExitCodes.AdminApiFailed;
+        }
+        catch (HttpRequestException e)
+        {
+            errors.WriteLine($"error: the target stopped answering: {e.Message}");
+            return ExitCodes.TargetUnreachable;
+        }
+        catch (OperationCanceledException)
+        {
+            errors.WriteLine("cancelled");
+            return ExitCodes.Cancelled;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using LiveDash.LoadTests.Cli;
+
+return await new LoadApp(Console.Out, Console.Error).RunAsync(args);

@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Text;
+using LiveDash.LoadTests.Scenarios;
+
+namespace LiveDash.LoadTests.Running;
+
+/// <summary>Caps every run has, whatever its scenario says.</summary>
+public sealed record RunLimits(TimeSpan MaxDuration, long MaxRequests)
+{
+    public static readonly RunLimits Default = new(TimeSpan.FromSeconds(600), 2_000_000);
+}
+
+/// <summary>What the live view shows each second.</summary>
+public sealed record ProgressSnapshot(
+    string Scenario, bool WarmingUp, double Elapsed, double Remaining, long Requests, long Errors, long Dropped, long InFlight,
+    long LastSecondRequests, double LastSecondP50, double LastSecondP99, IReadOnlyDictionary<string, long> ErrorsByKind);
+
+/// <summary>
+/// Runs one scenario against one target: closed-model copies loop over the steps, open-model arrivals
+/// start on schedule, and every request is timed from its intended start as well as its actual send.
+/// </summary>
+public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, RunLimits limits)
+{
+    static readonly TimeSpan ControllerTick = TimeSpan.FromMilliseconds(50);
+    readonly string _baseAddress = target.GetLeftPart(UriPartial.Path).TrimEnd('/');
+    volatile Phase? _current;
+    long _startedRequests;
+    volatile string? _stopReason;
+
+    public string? ServerMode { get; init; }
+
+    /// <summary>Live figures for the console and the dashboard; null before the run starts.</summary>
+    public ProgressSnapshot? Snapshot()
+    {
+        var phase = _current;
+        if (phase is null) return null;
+        var elapsed = Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds;
+        var stats = phase.Stats;
+        var lastSecond = stats.At(stats.SecondOf(Stopwatch.GetTimestamp()) - 1);
+        return new ProgressSnapshot(scenario.Name, phase.WarmUp, Math.Round(elapsed, 1), Math.Max(0, Math.Round(phase.Length - elapsed, 1)),
+            stats.Requests, stats.Errors, stats.Dropped, stats.InFlight, lastSecond?.Requests ?? 0,
+            lastSecond is null ? 0 : LatencySummary.Ms(lastSecond.Corrected.ValueAtPercentile(50)),
+            lastSecond is null ? 0 : LatencySummary.Ms(lastSecond.Corrected.ValueAtPercentile(99)),
+            new SortedDictionary<string, long>(stats.ErrorsByKind));
+    }
+
+    public async Task<RunResult> RunAsync(CancellationToken cancel)
+    {
+        var timeline = new LoadTimeline(scenario.LoadSimulations);
+        var length = Math.Min(timeline.Length, limits.MaxDuration.TotalSeconds);
+        var stopReason = length < timeline.Length ? $"stopped at the duration cap of {limits.MaxDuration.TotalSeconds:0} s" : "completed";
+
+        if (scenario.WarmUp > TimeSpan.Zero && !cancel.IsCancellationRequested)
+        {
+            var warmUp = new Phase(Math.Min(scenario.WarmUp.TotalSeconds, length), WarmUp: true, scenario.RequestTimeout);
+            await RunPhaseAsync(timeline, warmUp, cancel);
+            Interlocked.Exchange(ref _startedRequests, 0);
+        }
+
+        var measured = new Phase(length, WarmUp: false, scenario.RequestTimeout);
+        var startedAt = DateTimeOffset.Now;
+        var seconds = await RunPhaseAsync(timeline, measured, cancel);
+        if (cancel.IsCancellationRequested) stopReason = "cancelled";
+        else if (_stopReason is { } reason) stopReason = reason;
+        return RunResult.From(scenario, _baseAddress, ServerMode, startedAt, seconds, measured.Stats, stopReason);
+    }
+
+    sealed class Phase(double length, bool WarmUp, TimeSpan requestTimeout)
+    {
+        public double Length { get; } = length;
+        public bool WarmUp { get; } = WarmUp;
+        public RunStats Stats { get; } = new((int)Math.Ceiling(length + requestTimeout.TotalSeconds) + 2);
+        public long StartTimestamp { get; set; }
+        public CancellationTokenSource Stop { get; } = new();
+
+        /// <summary>Iterations (open model) and copies (closed model) still running.</summary>
+        public int Running;
+
+        public void Enter() => Interlocked.Increment(ref Running);
+
+        public void Leave() => Interlocked.Decrement(ref Running);
+    }
+
+    /// <summary>Returns the seconds from the phase's start to its last response.</summary>
+    async Task<double> RunPhaseAsync(LoadTimeline timeline, Phase phase, CancellationToken cancel)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, phase.Stop.Token);
+        phase.StartTimestamp = Stopwatch.GetTimestamp();
+        phase.Stats.Start(phase.StartTimestamp);
+        _current = phase;
+
+        var drivers = new List<Task>();
+        if (timeline.HasClosed) drivers.Add(DriveClosedAsync(timeline, phase, linked.Token));
+        if (timeline.HasOpen) drivers.Add(DriveOpenAsync(timeline, phase, linked.Token));
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(phase.Length), linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        phase.Stop.Cancel();
+        await Task.WhenAll(drivers);
+        // In-flight requests finish on their own, bounded by their timeout.
+        var deadline = Stopwatch.GetTimestamp() + (long)((scenario.RequestTimeout.TotalSeconds + 1) * Stopwatch.Frequency);
+        while (Volatile.Read(ref phase.Running) > 0 && Stopwatch.GetTimestamp() < deadline) await Task.Delay(5, CancellationToken.None);
+        return Math.Max(Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds, 0.001);
+    }
+
+    async Task DriveClosedAsync(LoadTimeline timeline, Phase phase, CancellationToken stop)
+    {
+        var wanted = 0;
+        var running = new bool[ScenarioFile.MaxCopies + 1];
+        while (!stop.IsCancellationRequested)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds;
+            Volatile.Write(ref wanted, timeline.CopiesAt(elapsed));
+            for (var copy = 0; copy < Volatile.Read(ref wanted); copy++)
+            {
+                if (Volatile.Read(ref running[copy])) continue;
+                Volatile.Write(ref running[copy], true);
+                var index = copy;
+                phase.Enter();
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        while (!stop.IsCancellationRequested && index < Volatile.Read(ref wanted))
+                            await IterationAsync(phase, intendedStart: null, stop);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref running[index], false);
+                        phase.Leave();
+                    }
+                }, CancellationToken.None);
+            }
+            try
+            {
+                await Task.Delay(ControllerTick, stop);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    async Task DriveOpenAsync(LoadTimeline timeline, Phase phase, CancellationToken stop)
+    {
+        // Not disposed: iterations still running release their slot after this method returns.
+        var slots = new SemaphoreSlim(scenario.MaxInFlight, scenario.MaxInFlight);
+        var dropAfter = scenario.DropAfter.TotalSeconds;
+        using var arrivals = timeline.Arrivals(phase.Length).GetEnumerator();
+        try
+        {
+            while (arrivals.MoveNext())
+            {
+                var due = arrivals.Current;
+                var wait = due - Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds;
+                // Timers tick about once a millisecond; arrivals due sooner go out in the same batch.
+                if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(wait), stop);
+                if (stop.IsCancellationRequested)
+                {
+                    CountOverdueAsDropped(phase, due, arrivals);
+                    break;
+                }
+
+                var intended = phase.StartTimestamp + (long)(due * Stopwatch.Frequency);
+                var late = Stopwatch.GetElapsedTime(intended).TotalSeconds;
+                var room = late <= dropAfter && (slots.Wait(0) || await slots.WaitAsync(TimeSpan.FromSeconds(dropAfter - late), stop));
+                if (!room)
+                {
+                    phase.Stats.IterationDropped(Stopwatch.GetTimestamp());
+                    continue;
+                }
+                phase.Enter();
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await IterationAsync(phase, intended, stop);
+                    }
+                    finally
+                    {
+                        slots.Release();
+                        phase.Leave();
+                    }
+                }, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            CountOverdueAsDropped(phase, arrivals.Current, arrivals);
+        }
+    }
+
+    /// <summary>At the end of the run, arrivals already due but never started were late, not absent: they count as dropped.</summary>
+    void CountOverdueAsDropped(Phase phase, double due, IEnumerator<double> rest)
+    {
+        if (_stopReason is not null) return; // stopped by --max-requests: the rest were never meant to run
+        var end = Math.Min(phase.Length, Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds);
+        var now = Stopwatch.GetTimestamp();
+        for (var next = due; next < end; next = rest.MoveNext() ? rest.Current : double.MaxValue)
+            phase.Stats.IterationDropped(now);
+    }
+
+    async Task IterationAsync(Phase phase, long? intendedStart, CancellationToken stop)
+    {
+        var random = Random.Shared;
+        for (var i = 0; i < scenario.Steps.Count; i++)
+        {
+            if (!phase.WarmUp && Interlocked.Increment(ref _startedRequests) > limits.MaxRequests)
+            {
+                _stopReason = $"stopped at --max-requests {limits.MaxRequests}";
+                phase.Stop.Cancel();
+                return;
+            }
+            var step = scenario.Steps[i];
+            await SendAsync(phase, step, i == 0 ? intendedStart : null, random);
+            if (step.ThinkTime > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(step.ThinkTime * (0.5 + random.NextDouble()), stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    async Task SendAsync(Phase phase, ScenarioStep step, long? intendedStart, Random random)
+    {
+        var uri = new Uri(_baseAddress + Expand(step.Path, random));
+        using var request = new HttpRequestMessage(new HttpMethod(step.Method), uri);
+        using var timeout = new CancellationTokenSource(scenario.RequestTimeout);
+        phase.Stats.RequestStarted();
+        var sent = Stopwatch.GetTimestamp();
+        string? error = null;
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            await response.Content.CopyToAsync(Stream.Null, timeout.Token);
+            if ((int)response.StatusCode >= 400) error = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            error = "timeout";
+        }
+        catch (HttpRequestException e)
+        {
+            error = e.HttpRequestError.ToString();
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            error = e.GetType().Name;
+        }
+        var done = Stopwatch.GetTimestamp();
+        var raw = (long)Stopwatch.GetElapsedTime(sent, done).TotalMicroseconds;
+        var corrected = intendedStart is { } intended && intended < sent ? (long)Stopwatch.GetElapsedTime(intended, done).TotalMicroseconds : raw;
+        phase.Stats.RequestEnded(done, corrected, raw, error);
+    }
+
+    string Expand(string path, Random random)
+    {
+        if (!path.Contains('{')) return path;
+        var builder = new StringBuilder(path.Length + 16);
+        var last = 0;
+        foreach (System.Text.RegularExpressions.Match m in ScenarioFile.Placeholder().Matches(path))
+        {
+            builder.Append(path, last, m.Index - last);
+            builder.Append(Uri.EscapeDataString(scenario.Variables[m.Groups[1].Value].Draw(random)));
+            last = m.Index + m.Length;
+        }
+        return builder.Append(path, last, path.Length - last).ToString();
+    }
+}

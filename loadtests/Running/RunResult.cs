@@ -1,0 +1,124 @@
+using LiveDash.LoadTests.Scenarios;
+using LiveDash.Telemetry;
+
+namespace LiveDash.LoadTests.Running;
+
+/// <summary>One second of a run, in milliseconds; Corrected* from the intended start, Raw* from the actual send.</summary>
+public sealed record SecondSummary(
+    int Second, long Requests, long Errors, long Dropped,
+    double P50, double P90, double P99, double Max, double RawP50, double RawP99,
+    IReadOnlyDictionary<string, long> ErrorsByKind);
+
+public sealed record LatencySummary(double P50, double P75, double P90, double P95, double P99, double P999, double Max, double Mean)
+{
+    public static LatencySummary Of(LatencyHistogram h) => new(
+        Ms(h.ValueAtPercentile(50)), Ms(h.ValueAtPercentile(75)), Ms(h.ValueAtPercentile(90)), Ms(h.ValueAtPercentile(95)),
+        Ms(h.ValueAtPercentile(99)), Ms(h.ValueAtPercentile(99.9)), Ms(h.Max), Math.Round(h.Mean / 1000, 3));
+
+    public static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
+}
+
+/// <summary>A histogram bucket for reports: [LowMs, HighMs] held Count requests.</summary>
+public sealed record HistogramBar(double LowMs, double HighMs, long Count);
+
+public sealed record ThresholdOutcome(Threshold Threshold, double Measured, bool Passed)
+{
+    public string Describe() => $"{Threshold.Text} (measured {Measured:0.###}{Unit})";
+
+    string Unit => Threshold.Metric switch
+    {
+        "errors%" or "dropped%" => "%",
+        "errors" or "dropped" => "",
+        "rps" => " req/s",
+        _ => " ms",
+    };
+}
+
+/// <summary>One request of the lecture scenario: when it was sent and answered, relative to the first send.</summary>
+public sealed record LectureRequest(int Number, string Path, double SentAtMs, double DoneAtMs, int Status)
+{
+    public double DurationMs => DoneAtMs - SentAtMs;
+}
+
+public sealed record RunResult(
+    string Scenario,
+    string Target,
+    string? ServerMode,
+    DateTimeOffset StartedAt,
+    double Seconds,
+    long Requests,
+    long Errors,
+    long Dropped,
+    LatencySummary Corrected,
+    LatencySummary Raw,
+    IReadOnlyDictionary<string, long> ErrorsByKind,
+    IReadOnlyList<SecondSummary> PerSecond,
+    IReadOnlyList<HistogramBar> Histogram,
+    string StopReason,
+    bool OpenModel)
+{
+    public IReadOnlyList<ThresholdOutcome> Thresholds { get; init; } = [];
+    public IReadOnlyList<LectureRequest> Lecture { get; init; } = [];
+
+    public double RequestsPerSecond => Seconds > 0 ? Math.Round(Requests / Seconds, 1) : 0;
+    public double ErrorPercent => Requests > 0 ? Math.Round(100.0 * Errors / Requests, 3) : 0;
+    public bool ThresholdsPassed => Thresholds.All(t => t.Passed);
+
+    public static RunResult From(Scenario scenario, string target, string? mode, DateTimeOffset startedAt, double seconds, RunStats stats, string stopReason)
+    {
+        var lastSecond = Math.Min(stats.SecondCount, (int)Math.Ceiling(seconds));
+        var perSecond = new List<SecondSummary>();
+        for (var s = 0; s < lastSecond; s++)
+        {
+            var at = stats.At(s);
+            perSecond.Add(at is null
+                ? new SecondSummary(s, 0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>())
+                : new SecondSummary(s, at.Requests, at.Errors, at.Dropped,
+                    LatencySummary.Ms(at.Corrected.ValueAtPercentile(50)), LatencySummary.Ms(at.Corrected.ValueAtPercentile(90)),
+                    LatencySummary.Ms(at.Corrected.ValueAtPercentile(99)), LatencySummary.Ms(at.Corrected.Max),
+                    LatencySummary.Ms(at.Raw.ValueAtPercentile(50)), LatencySummary.Ms(at.Raw.ValueAtPercentile(99)),
+                    new SortedDictionary<string, long>(at.ErrorsByKind)));
+        }
+        var result = new RunResult(scenario.Name, target, mode, startedAt, Math.Round(seconds, 3), stats.Requests, stats.Errors, stats.Dropped,
+            LatencySummary.Of(stats.Corrected), LatencySummary.Of(stats.Raw), new SortedDictionary<string, long>(stats.ErrorsByKind),
+            perSecond, Bars(stats.Corrected), stopReason, scenario.IsOpen);
+        return result with { Thresholds = scenario.Thresholds.Select(result.Evaluate).ToList() };
+    }
+
+    /// <summary>The corrected histogram regrouped into at most ~60 bars on a logarithmic axis, for charts.</summary>
+    static List<HistogramBar> Bars(LatencyHistogram histogram)
+    {
+        var bars = new List<HistogramBar>();
+        foreach (var (low, high, count) in histogram.Buckets())
+        {
+            var lowMs = low / 1000.0;
+            // Group buckets into steps of ~12% so the chart stays readable.
+            if (bars.Count > 0 && bars[^1].LowMs * 1.12 > lowMs)
+                bars[^1] = bars[^1] with { HighMs = high / 1000.0, Count = bars[^1].Count + count };
+            else
+                bars.Add(new HistogramBar(lowMs, high / 1000.0, count));
+        }
+        return bars;
+    }
+
+    public ThresholdOutcome Evaluate(Threshold threshold)
+    {
+        var measured = threshold.Metric switch
+        {
+            "p50" => Corrected.P50,
+            "p75" => Corrected.P75,
+            "p90" => Corrected.P90,
+            "p95" => Corrected.P95,
+            "p99" => Corrected.P99,
+            "p99.9" => Corrected.P999,
+            "max" => Corrected.Max,
+            "mean" => Corrected.Mean,
+            "errors" => Errors,
+            "errors%" => ErrorPercent,
+            "dropped" => Dropped,
+            "dropped%" => Requests + Dropped > 0 ? 100.0 * Dropped / (Requests + Dropped) : 0,
+            _ => RequestsPerSecond,
+        };
+        return new ThresholdOutcome(threshold, measured, threshold.Passes(measured));
+    }
+}

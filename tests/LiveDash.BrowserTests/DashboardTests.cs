@@ -1,0 +1,77 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace LiveDash.BrowserTests;
+
+public class DashboardTests(BrowserApp app, ITestOutputHelper output) : IClassFixture<BrowserApp>
+{
+    static readonly string[] ChromiumArgs =
+        ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+    [Fact]
+    public async Task TheDashboardDrawsLiveTicksTheWaterfallAndAMarkerForAModeChange()
+    {
+        var chartJs = Path.Combine(app.ContentRoot, "wwwroot", "lib", "chart.js", "dist", "chart.umd.min.js");
+        Assert.True(File.Exists(chartJs), $"{chartJs} is missing: run ./livedash test (its set-up restores the libraries libman.json lists)");
+        var baseAddress = app.BaseAddress;
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var admin = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + BrowserApp.AdminPassword)));
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 1000 } });
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+
+        await page.GotoAsync(new Uri(baseAddress, "/dashboard").ToString());
+        using var stopTraffic = new CancellationTokenSource();
+        var traffic = Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Traffic(http, worker, stopTraffic.Token)));
+        try
+        {
+            var wait = new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 };
+            await page.WaitForFunctionAsync("() => window.liveDash && window.liveDash.connected && window.liveDash.ticks > 4", null, wait);
+            await page.WaitForFunctionAsync("() => Number(document.getElementById('dash').dataset.waterfallBars) > 0", null, wait);
+            Assert.True(await page.Locator("#empty").IsHiddenAsync());
+            var markersBefore = await page.EvaluateAsync<int>("() => window.liveDash.markers.length");
+
+            (await admin.PutAsJsonAsync("/admin/api/settings", new { mode = "Sync" })).EnsureSuccessStatusCode();
+
+            await page.WaitForFunctionAsync($"() => window.liveDash.markers.length > {markersBefore} && window.liveDash.markers.some(m => m.label === '→ Sync')", null, wait);
+            await page.WaitForFunctionAsync("() => document.getElementById('s-mode').textContent === 'Sync'", null, wait);
+            var ticksNow = await page.EvaluateAsync<int>("() => window.liveDash.ticks");
+            await page.WaitForFunctionAsync($"() => window.liveDash.ticks > {ticksNow + 8}", null, wait);
+
+            var shot = Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
+            await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
+            output.WriteLine($"dashboard screenshot: {shot}");
+            Console.WriteLine($"dashboard screenshot: {shot}");
+            Assert.True(new FileInfo(shot).Length > 20_000, "the screenshot is suspiciously small");
+            Assert.Empty(pageErrors);
+        }
+        finally
+        {
+            stopTraffic.Cancel();
+            await traffic;
+            await admin.PutAsJsonAsync("/admin/api/settings", new { mode = "Async" });
+        }
+    }
+
+    static async Task Traffic(HttpClient http, int worker, CancellationToken ct)
+    {
+        for (var i = 0; !ct.IsCancellationRequested; i++)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"/orders?user={1 + (worker * 97 + i) % 500}", ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+        }
+    }
+}

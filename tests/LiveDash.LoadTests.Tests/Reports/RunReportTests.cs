@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using LiveDash.LoadTests.Reports;
+using LiveDash.LoadTests.Running;
+using LiveDash.LoadTests.Scenarios;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace LiveDash.LoadTests.Tests.Reports;
+
+[Collection(TimingCollection.Name)]
+public sealed class RunReportTests : IDisposable
+{
+    readonly string _folder = Directory.CreateTempSubdirectory("report-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    async Task<RunResult> ShortRun()
+    {
+        var n = 0;
+        await using var server = await StubServer.StartAsync(app => app.MapGet("/mixed", () =>
+            Interlocked.Increment(ref n) % 10 == 0 ? Results.StatusCode(503) : Results.Ok("ok")));
+        using var http = LoadHttp.Create(10);
+        var scenario = new Scenario("mixed", "", [new ScenarioStep("mixed", "/mixed")], [new Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))],
+            new Dictionary<string, ScenarioVariable>(), [Threshold.TryParse("errors < 1%", out var t) ? t! : throw new InvalidOperationException()]);
+        return await new LoadRunner(http, server.Address, scenario, RunLimits.Default).RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task TheReportFilesHoldTheRunsFigures()
+    {
+        var result = await ShortRun();
+
+        RunReport.Write(result, _folder);
+
+        var csv = File.ReadAllLines(Path.Combine(_folder, "stats.csv"));
+        Assert.Equal("second,requests,errors,dropped,p50_ms,p90_ms,p99_ms,max_ms,raw_p50_ms,raw_p99_ms,errors_by_kind", csv[0]);
+        var rows = csv.Skip(1).Select(line => line.Split(',')).ToList();
+        Assert.All(rows, r => Assert.Equal(11, r.Length));
+        Assert.All(rows, r => Assert.True(double.TryParse(r[6], NumberStyles.Float, CultureInfo.InvariantCulture, out _)));
+        Assert.Equal(result.Requests, rows.Sum(r => long.Parse(r[1], CultureInfo.InvariantCulture)));
+        Assert.Equal(result.Errors, rows.Sum(r => long.Parse(r[2], CultureInfo.InvariantCulture)));
+        Assert.Contains(rows, r => r[10].StartsWith("503:"));
+
+        var html = File.ReadAllText(Path.Combine(_folder, "report.html"));
+        var json = Regex.Match(html, "<script id=\"run-data\" type=\"application/json\">(.*?)</script>", RegexOptions.Singleline).Groups[1].Value;
+        var data = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(result.Requests, data.GetProperty("requests").GetInt64());
+        Assert.Equal(result.PerSecond.Count, data.GetProperty("perSecond").GetArrayLength());
+        Assert.True(html.Contains("new Chart(") || html.Contains("Charts need Chart.js"));
+        Assert.Contains("FAILED", html);
+
+        var md = File.ReadAllText(Path.Combine(_folder, "report.md"));
+        Assert.Contains("| measure | from intended start (ms) | from actual send (ms) |", md);
+        Assert.Matches(@"\| p99 \| [0-9.]+ \| [0-9.]+ \|", md);
+        Assert.Contains($"| requests | {result.Requests} |", md);
+        Assert.Contains("| errors < 1% |", md);
+    }
+
+    [Fact]
+    public async Task ErrorsAreCountedByStatus()
+    {
+        var result = await ShortRun();
+
+        Assert.InRange(result.Requests, 195, 200);
+        Assert.Equal(result.Errors, result.ErrorsByKind["503"]);
+        Assert.InRange(result.ErrorPercent, 9, 11);
+        Assert.False(result.ThresholdsPassed);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using LiveDash.LoadTests.Running;
+using LiveDash.LoadTests.Scenarios;
+using Microsoft.AspNetCore.Builder;
+
+namespace LiveDash.LoadTests.Tests.Running;
+
+[Collection(TimingCollection.Name)]
+public class CoordinatedOmissionTests
+{
+    /// <summary>A server that answers at once, except that one request a second into the run stalls for a second.</summary>
+    static Task<StubServer> StallingOnceServer()
+    {
+        var started = Stopwatch.GetTimestamp();
+        var stalled = 0;
+        return StubServer.StartAsync(app => app.MapGet("/hit", async () =>
+        {
+            if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(1) && Interlocked.Exchange(ref stalled, 1) == 0)
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            return "ok";
+        }));
+    }
+
+    // One connection, one request at a time: while the stall lasts, the arrivals due cannot be sent.
+    static Scenario OneAtATime(TimeSpan dropAfter) =>
+        new("stall", "", [new ScenarioStep("hit", "/hit")], [new Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3))],
+            new Dictionary<string, ScenarioVariable>(), []) { MaxInFlight = 1, DropAfter = dropAfter };
+
+    [Fact]
+    public async Task AStallShowsInTheCorrectedP99ButNotTheRawOne()
+    {
+        await using var server = await StallingOnceServer();
+        using var http = LoadHttp.Create(1);
+
+        var result = await new LoadRunner(http, server.Address, OneAtATime(TimeSpan.FromSeconds(5)), RunLimits.Default).RunAsync(CancellationToken.None);
+
+        Assert.True(result.Corrected.P99 >= 500, $"corrected p99 {result.Corrected.P99} ms");
+        Assert.True(result.Raw.P99 < 200, $"raw p99 {result.Raw.P99} ms");
+        Assert.True(result.Raw.Max >= 900, $"raw max {result.Raw.Max} ms: the stalled request itself");
+        Assert.Equal(0, result.Dropped);
+    }
+
+    [Fact]
+    public async Task ArrivalsThatCannotStartInTimeAreCountedAsDropped()
+    {
+        await using var server = await StallingOnceServer();
+        using var http = LoadHttp.Create(1);
+
+        var result = await new LoadRunner(http, server.Address, OneAtATime(TimeSpan.FromMilliseconds(200)), RunLimits.Default).RunAsync(CancellationToken.None);
+
+        // About 80 of the ~100 arrivals during the 1 s stall wait longer than 200 ms.
+        Assert.InRange(result.Dropped, 50, 100);
+        Assert.InRange(result.Requests + result.Dropped, 290, 300);
+        Assert.True(result.Corrected.Max < 1500, $"corrected max {result.Corrected.Max} ms");
+    }
+}

@@ -1,0 +1,49 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LiveDash.Tests.Telemetry;
+
+/// <summary>The app on a real Kestrel port (WebSockets need one), on the test database that ./livedash test provides.</summary>
+public sealed class KestrelApp : WebApplicationFactory<Program>
+{
+    public const string AdminPassword = "telemetry-tests-secret";
+    readonly string _stateDir = Directory.CreateTempSubdirectory("livedash-telemetry-tests-").FullName;
+
+    public KestrelApp() => UseKestrel(0);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("LiveDash:AdminPassword", AdminPassword);
+        builder.UseSetting("LiveDash:StateDir", _stateDir);
+        builder.UseSetting("urls", "http://127.0.0.1:0");
+    }
+
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1"));
+        }
+    }
+
+    public HttpClient Http(bool admin = false)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (admin)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + AdminPassword)));
+        return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        try { Directory.Delete(_stateDir, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using LiveDash.Admin;
+using LiveDash.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LiveDash.Tests.Telemetry;
+
+public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
+{
+    static CancellationToken Within(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    [Fact]
+    public async Task TicksStreamOverTheJsonProtocolWithTheOrdersRoundTrips()
+    {
+        var ct = Within(30);
+        await using var dashboard = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
+        await dashboard.StartTicksAsync(ct);
+        using var http = app.Http();
+        // Some seeded users are deactivated (403 after one round trip); the active ones take two.
+        for (var user = 1; user <= 20; user++) Assert.True((int)(await http.GetAsync($"/api/orders?user={user}", ct)).StatusCode < 500);
+
+        long lastSeq = 0, ok = 0;
+        JsonElement? orders = null;
+        while (orders is null)
+        {
+            var frame = await dashboard.NextTickAsync(ct);
+            Assert.Equal(0, frame.GetProperty("d").GetInt64());
+            var tick = frame.GetProperty("k");
+            var seq = tick.GetProperty("n").GetInt64();
+            Assert.True(seq > lastSeq, $"tick {seq} after {lastSeq}");
+            lastSeq = seq;
+            Assert.Equal(5, tick.GetProperty("p").GetArrayLength());
+            ok += tick.GetProperty("ok").GetInt64();
+            if (tick.GetProperty("w").ValueKind != JsonValueKind.Array) continue;
+            var labels = tick.GetProperty("lb").EnumerateArray().Select(l => l.GetString()).ToArray();
+            foreach (var entry in tick.GetProperty("w").EnumerateArray())
+            {
+                if (entry.GetProperty("r").GetString() != "/api/orders" || entry.GetProperty("c").GetInt32() != 200) continue;
+                Assert.Equal(["find-user", "recent-orders"], entry.GetProperty("l").EnumerateArray().Select(i => labels[i.GetInt32()]));
+                orders = entry;
+                break;
+            }
+        }
+        Assert.True(ok >= 1);
+        var db = orders.Value.GetProperty("db").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(4, db.Length);
+        Assert.Equal(200, orders.Value.GetProperty("c").GetInt32());
+        Assert.True(db[0] >= orders.Value.GetProperty("q").GetDouble() && db[1] > db[0] && db[2] >= db[1] && db[3] > db[2]);
+        Assert.True(db[3] <= orders.Value.GetProperty("d").GetDouble());
+    }
+
+    [Fact]
+    public async Task AStalledDashboardDoesNotHoldUpAnother()
+    {
+        var ct = Within(30);
+        var broadcaster = app.Services.GetRequiredService<TickBroadcaster>();
+        await using var stalled = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
+        await stalled.StartTicksAsync(ct);   // and never reads again
+        await using var reader = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
+        await reader.StartTicksAsync(ct);
+
+        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var live = 0;
+        while (live < 8)
+        {
+            var tick = (await reader.NextTickAsync(ct)).GetProperty("k");
+            if (tick.GetProperty("t").GetInt64() > since) live++;
+        }
+
+        Assert.True(broadcaster.SubscriberCount >= 2);
+        Assert.All(broadcaster.Subscribers, s => Assert.InRange(s.Queued, 0, TickBroadcaster.ClientQueueCapacity));
+    }
+
+    [Fact]
+    public async Task AModeChangeReachesDashboardsAsAnEventAndInTheNextTick()
+    {
+        var ct = Within(30);
+        await using var dashboard = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
+        await dashboard.StartTicksAsync(ct);
+        using var admin = app.Http(admin: true);
+        var settings = app.Services.GetRequiredService<RuntimeSettings>();
+        var target = settings.Current.Mode == StoreMode.Sync ? "SyncOverAsync" : "Sync";
+        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1;
+
+        (await admin.PutAsJsonAsync("/admin/api/settings", new { mode = target }, ct)).EnsureSuccessStatusCode();
+
+        var pushed = await dashboard.ReceiveAsync(1, ct);
+        Assert.Equal("SettingsChanged", pushed.GetProperty("target").GetString());
+        Assert.Equal(target, pushed.GetProperty("arguments")[0].GetProperty("v").GetString());
+        while (true)
+        {
+            var tick = (await dashboard.NextTickAsync(ct)).GetProperty("k");
+            if (tick.GetProperty("ch").ValueKind != JsonValueKind.Array) continue;
+            var change = tick.GetProperty("ch").EnumerateArray().FirstOrDefault(c => c.GetProperty("f").GetString() == "mode" && c.GetProperty("at").GetInt64() >= since);
+            if (change.ValueKind == JsonValueKind.Undefined) continue;
+            Assert.Equal(target, change.GetProperty("v").GetString());
+            Assert.Equal((int)Enum.Parse<StoreMode>(target), tick.GetProperty("m").GetInt32());
+            break;
+        }
+        (await admin.PutAsJsonAsync("/admin/api/settings", new { mode = "Async" }, ct)).EnsureSuccessStatusCode();
+    }
+
+    [Fact]
+    public async Task ClientTicksNeedTheAdminAndAreValidated()
+    {
+        var ct = Within(30);
+        using var anonymous = app.Http();
+        using var admin = app.Http(admin: true);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+        var good = $$"""{"run":"orders-smoke","t":{{now}},"rps":412.5,"p50":61.2,"p99":140,"errors":3}""";
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/admin/api/client-ticks", Json(good), ct)).StatusCode);
+        foreach (var (body, field) in new[]
+        {
+            ("not json", "body"),
+            ("[1,2]", "body"),
+            ($$"""{"t":{{now}},"rps":1,"p50":1,"p99":1,"errors":0}""", "run"),
+            ($$"""{"run":"x","t":"soon","rps":1,"p50":1,"p99":1,"errors":0}""", "t"),
+            ($$"""{"run":"x","t":{{now}},"rps":-1,"p50":1,"p99":1,"errors":0}""", "rps"),
+            ($$"""{"run":"x","t":{{now}},"rps":1,"p50":"fast","p99":1,"errors":0}""", "p50"),
+            ($$"""{"run":"x","t":{{now}},"rps":1,"p50":1,"p99":1,"errors":1.5}""", "errors"),
+            ($$"""{"run":"x","t":1,"rps":1,"p50":1,"p99":1,"errors":0}""", "t"),
+        })
+        {
+            var response = await admin.PostAsync("/admin/api/client-ticks", Json(body), ct);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var error = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+            Assert.Equal(field, error.GetProperty("field").GetString());
+            Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
+        }
+
+        var subscription = app.Services.GetRequiredService<TickBroadcaster>().Subscribe();
+        try
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/admin/api/client-ticks", Json(good), ct)).StatusCode);
+            ClientTick? received = null;
+            while (received is null)
+            {
+                var tick = await subscription.Reader.ReadAsync(ct);
+                received = tick.ClientTicks?.FirstOrDefault(c => c.Run == "orders-smoke");
+            }
+            Assert.Equal(new ClientTick("orders-smoke", now, 412.5, 61.2, 140, 3), received);
+        }
+        finally
+        {
+            app.Services.GetRequiredService<TickBroadcaster>().Unsubscribe(subscription);
+        }
+    }
+}

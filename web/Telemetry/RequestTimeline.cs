@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using LiveDash.Admin;
+using LiveDash.Store;
+using Microsoft.Extensions.ObjectPool;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>
+/// One request's moments, as <see cref="Stopwatch"/> timestamps: arrival at our first middleware,
+/// the endpoint starting, each database round trip, the end. Pooled and reused; a generation number
+/// keeps a late <see cref="IDbRoundTripObserver"/> call from writing into the next request's timeline.
+/// </summary>
+public sealed class RequestTimeline
+{
+    public const int MaxRoundTrips = 8;
+
+    static readonly AsyncLocal<RequestTimeline?> CurrentTimeline = new();
+
+    readonly long[] _dbStart = new long[MaxRoundTrips];
+    readonly long[] _dbEnd = new long[MaxRoundTrips];
+    readonly string[] _dbLabel = new string[MaxRoundTrips];
+    int _roundTrips;
+
+    public static RequestTimeline? Current
+    {
+        get => CurrentTimeline.Value;
+        set => CurrentTimeline.Value = value;
+    }
+
+    public int Generation { get; private set; }
+    public long Arrived { get; private set; }
+    public long HandlerStarted { get; private set; }
+    public long Ended { get; private set; }
+    public int Status { get; private set; }
+    public bool Failed { get; private set; }
+    public StoreMode Mode { get; private set; }
+    /// <summary>The endpoint that handled the request (kept because status-code pages re-execute with another).</summary>
+    public Endpoint? Endpoint { get; private set; }
+    public int RoundTrips => Math.Min(Volatile.Read(ref _roundTrips), MaxRoundTrips);
+
+    public void Start(long arrived, StoreMode mode)
+    {
+        Generation++;
+        Arrived = arrived;
+        Mode = mode;
+        HandlerStarted = 0;
+        Endpoint = null;
+        Ended = 0;
+        Status = 0;
+        Failed = false;
+        Volatile.Write(ref _roundTrips, 0);
+    }
+
+    public void MarkHandlerStarted(long timestamp, Endpoint? endpoint = null)
+    {
+        if (HandlerStarted != 0) return;
+        HandlerStarted = timestamp;
+        Endpoint = endpoint;
+    }
+
+    public void Finish(long ended, int status, bool failed)
+    {
+        Ended = ended;
+        Status = status;
+        Failed = failed;
+    }
+
+    /// <returns>A token for <see cref="EndRoundTrip"/>, or -1 when the timeline has no room left.</returns>
+    public long BeginRoundTrip(string label, long timestamp)
+    {
+        var slot = Interlocked.Increment(ref _roundTrips) - 1;
+        if (slot >= MaxRoundTrips) return -1;
+        _dbLabel[slot] = label;
+        _dbEnd[slot] = 0;
+        _dbStart[slot] = timestamp;
+        return ((long)Generation << 8) | (uint)slot;
+    }
+
+    public void EndRoundTrip(long token, long timestamp)
+    {
+        if (token < 0 || (int)(token >> 8) != Generation) return;
+        _dbEnd[(int)(token & 0xFF)] = timestamp;
+    }
+
+    public (long Start, long End, string Label) RoundTrip(int index) => (_dbStart[index], _dbEnd[index], _dbLabel[index]);
+
+    /// <summary>Time spent inside database round trips, in Stopwatch ticks (unfinished ones count up to the end).</summary>
+    public long DbTicks()
+    {
+        long sum = 0;
+        for (var i = 0; i < RoundTrips; i++)
+        {
+            var end = _dbEnd[i] == 0 ? Ended : _dbEnd[i];
+            if (end > _dbStart[i]) sum += end - _dbStart[i];
+        }
+        return sum;
+    }
+
+    internal sealed class Policy : PooledObjectPolicy<RequestTimeline>
+    {
+        public override RequestTimeline Create() => new();
+        public override bool Return(RequestTimeline obj) => true;
+    }
+}
+
+/// <summary>Hands each database round trip to the current request's timeline (an AsyncLocal, so it works on any thread the request runs on).</summary>
+sealed class TimelineRoundTripObserver : IDbRoundTripObserver
+{
+    public long Begin(string label) => RequestTimeline.Current?.BeginRoundTrip(label, Stopwatch.GetTimestamp()) ?? -1;
+
+    public void End(long token, string label) => RequestTimeline.Current?.EndRoundTrip(token, Stopwatch.GetTimestamp());
+}

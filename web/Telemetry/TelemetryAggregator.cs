@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using LiveDash.Admin;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>
+/// Turns what the recorder gathered since the last tick into a <see cref="Tick"/>, adding the
+/// process's insides (thread pool, database pool, GC, CPU) and per-mode totals since the last reset.
+/// Called by one thread at a time (the ticker, or a test).
+/// </summary>
+public sealed class TelemetryAggregator : IDisposable
+{
+    public static readonly double[] HistogramEdgesMs =
+        [0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000, 1500, 2000, 3000, 5000, 7000, 10000];
+
+    sealed class ModeTotals
+    {
+        public readonly LatencyHistogram Latency = new();
+        public long Requests;
+        public double Seconds;
+        public int PeakThreads;
+    }
+
+    readonly TelemetryRecorder _recorder;
+    readonly RuntimeSettings _settings;
+    readonly DbPoolMonitor _dbPool;
+    readonly TimeProvider _time;
+    readonly LatencyHistogram _combined = new();
+    readonly ModeTotals[] _modes = [new(), new(), new()];
+    readonly long[] _edgesUs = [.. HistogramEdgesMs.Select(ms => (long)(ms * 1000))];
+    int _resetRequested;
+    long _seq;
+    long _lastTimestamp;
+    long _lastCompletedWorkItems;
+    TimeSpan _lastCpu;
+
+    public TelemetryAggregator(TelemetryRecorder recorder, RuntimeSettings settings, DbPoolMonitor dbPool, TimeProvider time)
+    {
+        _recorder = recorder;
+        _settings = settings;
+        _dbPool = dbPool;
+        _time = time;
+        _lastTimestamp = Stopwatch.GetTimestamp();
+        _lastCompletedWorkItems = ThreadPool.CompletedWorkItemCount;
+        _lastCpu = Environment.CpuUsage.TotalTime;
+        settings.Changed += OnChanged;
+        settings.ResetRequested += OnResetRequested;
+    }
+
+    void OnChanged(SettingsChange change) =>
+        _recorder.AddChange(new ChangeMessage(change.At.ToUnixTimeMilliseconds(), change.Channel, change.Field, change.OldValue, change.NewValue));
+
+    void OnResetRequested(string channel) => Volatile.Write(ref _resetRequested, 1);
+
+    public Tick Collect()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var seconds = Math.Max(Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalSeconds, 1e-3);
+        _lastTimestamp = now;
+        var (window, ok, errors, requestsByMode) = _recorder.Swap();
+        var settings = _settings.Current;
+
+        _combined.Reset();
+        foreach (var h in window.ByMode) _combined.Add(h);
+
+        var threads = ThreadPool.ThreadCount;
+        if (Interlocked.Exchange(ref _resetRequested, 0) == 1)
+            foreach (var m in _modes) { m.Latency.Reset(); m.Requests = 0; m.Seconds = 0; m.PeakThreads = 0; }
+        for (var i = 0; i < TelemetryRecorder.ModeCount; i++)
+        {
+            _modes[i].Latency.Add(window.ByMode[i]);
+            _modes[i].Requests += requestsByMode[i];
+        }
+        var current = _modes[(int)settings.Mode % TelemetryRecorder.ModeCount];
+        current.Seconds += seconds;
+        current.PeakThreads = Math.Max(current.PeakThreads, threads);
+
+        var completed = ThreadPool.CompletedWorkItemCount;
+        var cpu = Environment.CpuUsage.TotalTime;
+        var completedRate = (completed - _lastCompletedWorkItems) / seconds;
+        var cpuPercent = (cpu - _lastCpu).TotalSeconds / seconds / Environment.ProcessorCount * 100;
+        _lastCompletedWorkItems = completed;
+        _lastCpu = cpu;
+        ThreadPool.GetMinThreads(out var minWorkers, out _);
+
+        var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var (waterfall, labels) = Waterfall(window, now);
+        return new Tick
+        {
+            Seq = ++_seq,
+            UnixMs = unixMs,
+            IntervalMs = Math.Round(seconds * 1000, 1),
+            Mode = (int)settings.Mode,
+            DbLatencyMs = settings.DbLatencyMs,
+            MinThreadsSetting = settings.MinThreads,
+            Ok = ok,
+            Errors = errors,
+            Rps = Math.Round((ok + errors) / seconds, 1),
+            InFlight = Math.Max(0, _recorder.InFlight),
+            Percentiles = [Ms(_combined.ValueAtPercentile(50)), Ms(_combined.ValueAtPercentile(90)), Ms(_combined.ValueAtPercentile(95)),
+                Ms(_combined.ValueAtPercentile(99)), Ms(_combined.Max)],
+            Threads = threads,
+            QueuedWorkItems = ThreadPool.PendingWorkItemCount,
+            CompletedWorkItemsPerSecond = Math.Round(completedRate),
+            MinWorkerThreads = minWorkers,
+            DbPool = _dbPool.Read(),
+            HeapMb = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1),
+            CpuPercent = Math.Round(Math.Clamp(cpuPercent, 0, 100), 1),
+            Histogram = Bins(_combined),
+            Waterfall = waterfall,
+            RoundTripLabels = labels,
+            Changes = _recorder.TakeChanges(),
+            ClientTicks = _recorder.TakeClientTicks(),
+            Modes = Summaries(),
+        };
+    }
+
+    static double Ms(long us) => Math.Round(us / 1000.0, 2);
+
+    int[] Bins(LatencyHistogram histogram)
+    {
+        var bins = new int[_edgesUs.Length + 1];
+        foreach (var (low, high, count) in histogram.Buckets())
+        {
+            var mid = (low + high) / 2;
+            var index = Array.BinarySearch(_edgesUs, mid);
+            index = index >= 0 ? index + 1 : ~index;
+            bins[index] += (int)Math.Min(count, int.MaxValue - bins[index]);
+        }
+        return bins;
+    }
+
+    public const int MaxRoundTripLabels = 16;
+    const int MaxLabelLength = 24;
+
+    static (WaterfallEntry[]? Entries, string[]? Labels) Waterfall(TelemetryRecorder.Window window, long now)
+    {
+        List<WaterfallEntry>? entries = null;
+        List<string>? labels = null;
+        foreach (var sample in window.Samples)
+        {
+            if (sample is null) continue;
+            entries ??= new(TelemetryRecorder.WaterfallSize);
+            labels ??= [];
+            var ids = new int[sample.LabelNames.Length];
+            for (var i = 0; i < ids.Length; i++) ids[i] = LabelId(labels, sample.LabelNames[i]);
+            entries.Add(sample with { Start = -Math.Round(Stopwatch.GetElapsedTime(sample.ArrivedTimestamp, now).TotalMilliseconds, 2), Labels = ids });
+        }
+        if (entries is null) return (null, null);
+        entries.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return ([.. entries], [.. labels!]);
+    }
+
+    // Round-trip labels are a handful of constants in StoreService; the cap only guards the tick's size.
+    static int LabelId(List<string> labels, string label)
+    {
+        if (label.Length > MaxLabelLength) label = label[..MaxLabelLength];
+        var index = labels.IndexOf(label);
+        if (index >= 0) return index;
+        if (labels.Count < MaxRoundTripLabels - 1) { labels.Add(label); return labels.Count - 1; }
+        index = labels.IndexOf("other");
+        if (index >= 0) return index;
+        labels.Add("other");
+        return labels.Count - 1;
+    }
+
+    ModeSummary[] Summaries()
+    {
+        var list = new List<ModeSummary>(TelemetryRecorder.ModeCount);
+        for (var i = 0; i < TelemetryRecorder.ModeCount; i++)
+        {
+            var m = _modes[i];
+            if (m.Requests == 0 && m.Seconds == 0) continue;
+            list.Add(new ModeSummary(i, m.Requests, Math.Round(m.Seconds, 1), Math.Round(m.Seconds > 0 ? m.Requests / m.Seconds : 0, 1),
+                Ms(m.Latency.ValueAtPercentile(50)), Ms(m.Latency.ValueAtPercentile(95)), Ms(m.Latency.ValueAtPercentile(99)), m.PeakThreads));
+        }
+        return [.. list];
+    }
+
+    public void Dispose()
+    {
+        _settings.Changed -= OnChanged;
+        _settings.ResetRequested -= OnResetRequested;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Diagnostics.Metrics;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>The tick's figures as System.Diagnostics.Metrics instruments on meter "LiveDash", for dotnet-counters and friends.</summary>
+public sealed class TelemetryMetrics(IMeterFactory meterFactory, TickBroadcaster broadcaster, TelemetryRecorder recorder)
+{
+    public const string MeterName = "LiveDash";
+    Meter? _meter;
+
+    public void Attach()
+    {
+        if (_meter is not null) return;
+        _meter = meterFactory.Create(MeterName);
+        _meter.CreateObservableCounter("livedash.requests", () => recorder.Total, "{request}", "Requests completed");
+        _meter.CreateObservableUpDownCounter("livedash.requests.in_flight", () => recorder.InFlight, "{request}", "Requests being handled");
+        Gauge("livedash.requests.rate", t => t.Rps, "{request}/s", "Requests completed per second in the last tick");
+        Gauge("livedash.requests.error_rate", t => t.Errors / Math.Max(t.IntervalMs / 1000, 1e-3), "{request}/s", "Failed requests per second in the last tick");
+        Gauge("livedash.latency.p50", t => t.Percentiles[0], "ms", "Median server latency in the last tick");
+        Gauge("livedash.latency.p95", t => t.Percentiles[2], "ms", "95th percentile server latency in the last tick");
+        Gauge("livedash.latency.p99", t => t.Percentiles[3], "ms", "99th percentile server latency in the last tick");
+        Gauge("livedash.threadpool.threads", t => t.Threads, "{thread}", "Thread-pool threads");
+        Gauge("livedash.threadpool.queue", t => t.QueuedWorkItems, "{work_item}", "Thread-pool work items waiting");
+        Gauge("livedash.db.connections.busy", t => t.DbPool?[0] ?? 0, "{connection}", "Database connections in use");
+        Gauge("livedash.db.connections.idle", t => t.DbPool?[1] ?? 0, "{connection}", "Idle database connections");
+        Gauge("livedash.process.cpu", t => t.CpuPercent, "%", "Process CPU over all cores");
+    }
+
+    void Gauge(string name, Func<Tick, double> read, string unit, string description) =>
+        _meter!.CreateObservableGauge(name, () => broadcaster.Latest is { } t ? [new Measurement<double>(read(t))] : Array.Empty<Measurement<double>>(), unit, description);
+}

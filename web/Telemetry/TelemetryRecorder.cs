@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Routing.Patterns;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>
+/// The hot path's side of telemetry: lock-free counters, per-mode histograms and a reservoir sample
+/// of completed requests, swapped out whole by the aggregator every tick.
+/// </summary>
+public sealed class TelemetryRecorder
+{
+    public const int WaterfallSize = 100;
+    public const int ModeCount = 3;
+    public const int MaxRouteLength = 48;
+    public const int MaxRoundTripsShown = 4;
+    const int MaxPendingClientTicks = 32;
+    const int MaxPendingChanges = 16;
+    static readonly double MicrosecondsPerTick = 1_000_000.0 / Stopwatch.Frequency;
+
+    public sealed class Window
+    {
+        public LatencyHistogram[] ByMode { get; } = [new(), new(), new()];
+        public WaterfallEntry?[] Samples { get; } = new WaterfallEntry?[WaterfallSize];
+        internal long Seen;
+
+        internal void Reset()
+        {
+            foreach (var h in ByMode) h.Reset();
+            Array.Clear(Samples);
+            Volatile.Write(ref Seen, 0);
+        }
+    }
+
+    Window _current = new();
+    Window _spare = new();
+    long _ok;
+    long _errors;
+    long _inFlight;
+    long _total;
+    readonly long[] _requestsByMode = new long[ModeCount];
+    readonly ConcurrentQueue<ClientTick> _clientTicks = new();
+    readonly ConcurrentQueue<ChangeMessage> _changes = new();
+
+    public long InFlight => Volatile.Read(ref _inFlight);
+    public long Total => Volatile.Read(ref _total);
+
+    public void RequestStarted() => Interlocked.Increment(ref _inFlight);
+
+    public void RequestCompleted(RequestTimeline timeline, HttpContext? context)
+    {
+        var window = Volatile.Read(ref _current);
+        var mode = (int)timeline.Mode % ModeCount;
+        window.ByMode[mode].Record(Microseconds(timeline.Ended - timeline.Arrived));
+        Interlocked.Increment(ref _requestsByMode[mode]);
+        if (timeline.Failed || timeline.Status >= 500) Interlocked.Increment(ref _errors);
+        else Interlocked.Increment(ref _ok);
+        Interlocked.Increment(ref _total);
+        Interlocked.Decrement(ref _inFlight);
+
+        // Reservoir sampling (Algorithm R): every request completed in this tick has the same chance to be shown.
+        var seen = Interlocked.Increment(ref window.Seen);
+        var slot = seen <= WaterfallSize ? seen - 1 : Random.Shared.NextInt64(seen);
+        if (slot < WaterfallSize) Volatile.Write(ref window.Samples[slot], Sample(timeline, context));
+    }
+
+    /// <summary>
+    /// Takes this tick's window and counts, leaving fresh ones for the requests still arriving. The
+    /// counts are exact; a request racing the swap may land its latency in the window just taken and
+    /// be missed by the percentiles, which is fine for them.
+    /// </summary>
+    public (Window Window, long Ok, long Errors, long[] RequestsByMode) Swap()
+    {
+        var fresh = _spare;
+        fresh.Reset();
+        var taken = Interlocked.Exchange(ref _current, fresh);
+        _spare = taken;
+        var byMode = new long[ModeCount];
+        for (var i = 0; i < ModeCount; i++) byMode[i] = Interlocked.Exchange(ref _requestsByMode[i], 0);
+        return (taken, Interlocked.Exchange(ref _ok, 0), Interlocked.Exchange(ref _errors, 0), byMode);
+    }
+
+    /// <returns>false when too many are already waiting for the next tick (the extra is dropped).</returns>
+    public bool AddClientTick(ClientTick tick)
+    {
+        if (_clientTicks.Count >= MaxPendingClientTicks) return false;
+        _clientTicks.Enqueue(tick);
+        return true;
+    }
+
+    public void AddChange(ChangeMessage change)
+    {
+        if (_changes.Count < MaxPendingChanges) _changes.Enqueue(change);
+    }
+
+    public ClientTick[]? TakeClientTicks() => Drain(_clientTicks);
+    public ChangeMessage[]? TakeChanges() => Drain(_changes);
+
+    static T[]? Drain<T>(ConcurrentQueue<T> queue)
+    {
+        if (queue.IsEmpty) return null;
+        var list = new List<T>();
+        while (queue.TryDequeue(out var item)) list.Add(item);
+        return [.. list];
+    }
+
+    public static long Microseconds(long stopwatchTicks) => (long)(stopwatchTicks * MicrosecondsPerTick);
+
+    static double Ms(long stopwatchTicks) => Math.Round(stopwatchTicks * MicrosecondsPerTick / 1000.0, 2);
+
+    static WaterfallEntry Sample(RequestTimeline t, HttpContext? context)
+    {
+        var shown = Math.Min(t.RoundTrips, MaxRoundTripsShown);
+        var db = new double[shown * 2];
+        var labels = new string[shown];
+        for (var i = 0; i < shown; i++)
+        {
+            var (start, end, label) = t.RoundTrip(i);
+            db[2 * i] = Ms(start - t.Arrived);
+            db[2 * i + 1] = Ms((end == 0 ? t.Ended : end) - t.Arrived);
+            labels[i] = label;
+        }
+        return new WaterfallEntry
+        {
+            ArrivedTimestamp = t.Arrived,
+            Queued = t.HandlerStarted == 0 ? 0 : Ms(t.HandlerStarted - t.Arrived),
+            Total = Ms(t.Ended - t.Arrived),
+            Status = t.Status,
+            Mode = (int)t.Mode,
+            Route = RouteOf(t.Endpoint, context),
+            Db = db,
+            LabelNames = labels,
+        };
+    }
+
+    static string RouteOf(Endpoint? endpoint, HttpContext? context)
+    {
+        if (context is null) return "";
+        var route = (endpoint ?? context.GetEndpoint()) is RouteEndpoint { RoutePattern: RoutePattern pattern } && pattern.RawText is { } raw
+            ? (raw.StartsWith('/') ? raw : "/" + raw)
+            : context.Request.Path.Value ?? "/";
+        return route.Length > MaxRouteLength ? route[..MaxRouteLength] : route;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>
+/// What every dashboard gets four times a second. Short JSON names keep a tick with a full waterfall
+/// well under 32 KB; times are milliseconds unless named otherwise.
+/// </summary>
+public sealed record Tick
+{
+    [JsonPropertyName("n")] public long Seq { get; init; }
+    [JsonPropertyName("t")] public long UnixMs { get; init; }
+    [JsonPropertyName("dt")] public double IntervalMs { get; init; }
+    /// <summary>Current settings: mode (0 Sync, 1 Async, 2 SyncOverAsync), database latency, min-threads setting (0 = default).</summary>
+    [JsonPropertyName("m")] public int Mode { get; init; }
+    [JsonPropertyName("lat")] public int DbLatencyMs { get; init; }
+    [JsonPropertyName("mts")] public int MinThreadsSetting { get; init; }
+    [JsonPropertyName("ok")] public long Ok { get; init; }
+    [JsonPropertyName("er")] public long Errors { get; init; }
+    [JsonPropertyName("rps")] public double Rps { get; init; }
+    [JsonPropertyName("if")] public long InFlight { get; init; }
+    /// <summary>Server-measured latency of the requests completed in this tick: p50, p90, p95, p99, max.</summary>
+    [JsonPropertyName("p")] public double[] Percentiles { get; init; } = [];
+    [JsonPropertyName("th")] public int Threads { get; init; }
+    [JsonPropertyName("q")] public long QueuedWorkItems { get; init; }
+    [JsonPropertyName("cw")] public double CompletedWorkItemsPerSecond { get; init; }
+    [JsonPropertyName("mn")] public int MinWorkerThreads { get; init; }
+    /// <summary>Database pool [busy, idle, waiting] from Npgsql's metrics; null when the backend publishes none.</summary>
+    [JsonPropertyName("db")] public long[]? DbPool { get; init; }
+    [JsonPropertyName("gc")] public double HeapMb { get; init; }
+    [JsonPropertyName("cpu")] public double CpuPercent { get; init; }
+    /// <summary>Counts per latency bin; the bin edges are <see cref="TelemetryAggregator.HistogramEdgesMs"/>.</summary>
+    [JsonPropertyName("h")] public int[] Histogram { get; init; } = [];
+    [JsonPropertyName("w")] public WaterfallEntry[]? Waterfall { get; init; }
+    /// <summary>Names of the database round trips the waterfall entries refer to by index.</summary>
+    [JsonPropertyName("lb")] public string[]? RoundTripLabels { get; init; }
+    [JsonPropertyName("ch")] public ChangeMessage[]? Changes { get; init; }
+    [JsonPropertyName("cl")] public ClientTick[]? ClientTicks { get; init; }
+    [JsonPropertyName("pm")] public ModeSummary[] Modes { get; init; } = [];
+}
+
+/// <summary>
+/// One sampled request: start relative to the tick's time, then queued / total time and the database
+/// round trips as [start, end, start, end, ...] relative to the request's arrival, each named by an
+/// index into the tick's round-trip labels.
+/// </summary>
+public sealed record WaterfallEntry
+{
+    [JsonIgnore] public long ArrivedTimestamp { get; init; }
+    [JsonPropertyName("s")] public double Start { get; init; }
+    [JsonPropertyName("q")] public double Queued { get; init; }
+    [JsonPropertyName("d")] public double Total { get; init; }
+    [JsonPropertyName("c")] public int Status { get; init; }
+    [JsonPropertyName("m")] public int Mode { get; init; }
+    [JsonPropertyName("r")] public string Route { get; init; } = "";
+    [JsonPropertyName("db")] public double[] Db { get; init; } = [];
+    [JsonPropertyName("l")] public int[] Labels { get; init; } = [];
+    [JsonIgnore] public string[] LabelNames { get; init; } = [];
+}
+
+public sealed record ChangeMessage(
+    [property: JsonPropertyName("at")] long UnixMs,
+    [property: JsonPropertyName("c")] string Channel,
+    [property: JsonPropertyName("f")] string Field,
+    [property: JsonPropertyName("o")] string OldValue,
+    [property: JsonPropertyName("v")] string NewValue);
+
+/// <summary>Figures a load run observed at the client, as POSTed to /admin/api/client-ticks.</summary>
+public sealed record ClientTick(
+    [property: JsonPropertyName("run")] string Run,
+    [property: JsonPropertyName("t")] long UnixMs,
+    [property: JsonPropertyName("rps")] double Rps,
+    [property: JsonPropertyName("p50")] double P50,
+    [property: JsonPropertyName("p99")] double P99,
+    [property: JsonPropertyName("er")] long Errors);
+
+/// <summary>Since the last reset, for one mode: requests, seconds it was the mode, req/s, p50/p95/p99, peak threads.</summary>
+public sealed record ModeSummary(
+    [property: JsonPropertyName("m")] int Mode,
+    [property: JsonPropertyName("n")] long Requests,
+    [property: JsonPropertyName("s")] double Seconds,
+    [property: JsonPropertyName("rps")] double Rps,
+    [property: JsonPropertyName("p50")] double P50,
+    [property: JsonPropertyName("p95")] double P95,
+    [property: JsonPropertyName("p99")] double P99,
+    [property: JsonPropertyName("pk")] int PeakThreads);
+
+/// <summary>What one dashboard receives: a tick and how many ticks this dashboard has missed because it read too slowly.</summary>
+public sealed record TickFrame(
+    [property: JsonPropertyName("d")] long Dropped,
+    [property: JsonPropertyName("k")] Tick Tick);
