@@ -9,7 +9,10 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace LiveDash.Tests.Store.Mongo;
 
-/// <summary>The app with Database:Provider=MongoDB against mock_mongod.py, which holds what the app seeded into it.</summary>
+/// <summary>
+/// The app with Database:Provider=MongoDB against mock_mongod.py, which holds what the app seeded into it.
+/// Separate from LiveDashApp because it needs no PostgreSQL at all.
+/// </summary>
 public sealed class MongoAppFactory : WebApplicationFactory<Program>
 {
     public const string AdminPassword = "mongo-test-admin";
@@ -19,6 +22,8 @@ public sealed class MongoAppFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Database:Provider", "MongoDB");
         builder.UseSetting("ConnectionStrings:Mongo", _server.ConnectionString("maxPoolSize=20&appName=LiveDashE2E"));
         builder.UseSetting("Database:Seed:Users", Seed.Users.ToString());
