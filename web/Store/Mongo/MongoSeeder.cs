@@ -18,9 +18,9 @@ sealed class MongoSeeder(MongoClient client, ILogger logger)
         // The marker goes first so a seed interrupted half-way is never taken for a complete one.
         foreach (var collection in new[] { MongoStore.SeedMarker, MongoStore.Orders, MongoStore.Products, MongoStore.Users })
             await client.DropAsync(collection, true, ct);
-        await client.InsertManyAsync(MongoStore.Users, seed.GenerateUsers().Select(UserDocument), InsertBatchSize, true, ct);
-        await client.InsertManyAsync(MongoStore.Products, seed.GenerateProducts().Select(ProductDocument), InsertBatchSize, true, ct);
-        await client.InsertManyAsync(MongoStore.Orders, seed.GenerateOrders().Select(o => OrderDocument(o.Order, o.Lines)), InsertBatchSize, true, ct);
+        await client.InsertManyAsync(MongoStore.Users, seed.GenerateUsers().Select(MongoDocuments.UserDocument), InsertBatchSize, true, ct);
+        await client.InsertManyAsync(MongoStore.Products, seed.GenerateProducts().Select(MongoDocuments.ProductDocument), InsertBatchSize, true, ct);
+        await client.InsertManyAsync(MongoStore.Orders, seed.GenerateOrders().Select(o => MongoDocuments.OrderDocument(o.Order, o.Lines)), InsertBatchSize, true, ct);
         await client.CreateIndexesAsync(MongoStore.Orders, [("orders_user_recent", new BsonDocument { { "userId", 1 }, { "placedAt", -1 }, { "_id", -1 } })], true, ct);
         await client.CreateIndexesAsync(MongoStore.Products, [("products_featured", new BsonDocument { { "stock", -1 }, { "_id", 1 } })], true, ct);
         await client.InsertManyAsync(MongoStore.SeedMarker, [new BsonDocument
@@ -40,16 +40,20 @@ sealed class MongoSeeder(MongoClient client, ILogger logger)
         && Number(marker, "products") == seed.Products && Number(marker, "orders") == seed.Orders;
 
     static long Number(BsonDocument doc, string name) => doc.TryGetValue(name, out var v) && v is int or long ? MongoReply.Long(v, name) : -1;
+}
 
-    internal static BsonDocument UserDocument(SeedUser u) => new() { { "_id", u.Id }, { "name", u.Name }, { "email", u.Email }, { "isActive", u.IsActive } };
+/// <summary>How the seed's rows look as MongoDB documents: orders embed their lines, money is decimal128.</summary>
+public static class MongoDocuments
+{
+    public static BsonDocument UserDocument(SeedUser u) => new() { { "_id", u.Id }, { "name", u.Name }, { "email", u.Email }, { "isActive", u.IsActive } };
 
-    internal static BsonDocument ProductDocument(SeedProduct p) => new()
+    public static BsonDocument ProductDocument(SeedProduct p) => new()
     {
         { "_id", p.Id }, { "name", p.Name }, { "category", p.Category }, { "description", p.Description },
         { "price", Decimal128.FromDecimal(p.Price) }, { "stock", p.Stock },
     };
 
-    internal static BsonDocument OrderDocument(SeedOrder o, SeedOrderLine[] lines) => new()
+    public static BsonDocument OrderDocument(SeedOrder o, SeedOrderLine[] lines) => new()
     {
         { "_id", o.Id }, { "userId", o.UserId }, { "placedAt", BsonDateTime.From(o.PlacedAt) }, { "status", o.Status },
         { "lines", new BsonArray(lines.Select(l => (object?)new BsonDocument
