@@ -263,5 +263,19 @@ public sealed class MockProtocolTests(MockMongod server) : IClassFixture<MockMon
         Assert.Contains("Authentication failed", e.Message);
     }
 
+    [Fact]
+    public async Task AFullPoolMakesWaitersGiveUpAfterWaitQueueTimeout()
+    {
+        using var client = _server.Client("maxPoolSize=1&waitQueueTimeoutMS=200");
+        var busy = client.RunCommandAsync(Cmd("mockSleep", 1500), true, default).AsTask();
+        await Task.Delay(300);
+        Assert.Equal(1, client.Pool.Stats.InUse);
+        var e = Assert.Throws<MongoConnectionException>(() => client.RunCommandAsync(Cmd("ping", 1), false, default).Result());
+        Assert.Contains("waitQueueTimeoutMS=200", e.Message);
+        await busy;
+        Assert.True(MongoReply.IsOk(await client.RunCommandAsync(Cmd("ping", 1), true, default)));
+        Assert.Equal(1, client.Pool.Stats.Open);
+    }
+
     static async Task<T> Run<T>(ValueTask<T> task, bool async) => async ? await task : task.Result();
 }

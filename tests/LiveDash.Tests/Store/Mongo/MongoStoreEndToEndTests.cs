@@ -54,7 +54,7 @@ public sealed class MongoAppFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             _server.Dispose();
-            Directory.Delete(_stateDir, recursive: true);
+            try { Directory.Delete(_stateDir, recursive: true); } catch (DirectoryNotFoundException) { }
         }
     }
 }

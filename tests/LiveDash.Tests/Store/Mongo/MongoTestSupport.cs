@@ -78,8 +78,13 @@ public sealed class MockMongod : IDisposable
 
     public MongoClient Client(string options = "") => new(MongoUrl.Parse(ConnectionString(options)));
 
+    bool _disposed;
+
     public void Dispose()
     {
+        // WebApplicationFactory disposes twice (DisposeAsync, then Dispose).
+        if (_disposed) return;
+        _disposed = true;
         try { _process.StandardInput.Close(); } catch (IOException) { }
         if (!_process.WaitForExit(10_000)) _process.Kill(entireProcessTree: true);
         _process.Dispose();
