@@ -131,12 +131,12 @@ public sealed class MongoConnection : IDisposable
     async ValueTask HandshakeAsync(bool async, CancellationToken ct)
     {
         // specs/handshake.md: without a server API version the first message is legacy hello (isMaster) with helloOk,
-        // which every server with OP_MSG understands, unlike "hello" (4.4.2+).
+        // which every server with OP_MSG understands, unlike "hello" (4.4.2+). No "backpressure" field:
+        // LiveDash does not implement the client backpressure spec, and servers whose hello is strict refuse it.
         var hello = new BsonDocument
         {
             { "isMaster", 1 },
             { "helloOk", true },
-            { "backpressure", "2" },
             { "client", ClientMetadata(_url.AppName) },
         };
         if (_url.UserName is not null && _url.AuthMechanism == MongoAuthMechanism.Negotiate)

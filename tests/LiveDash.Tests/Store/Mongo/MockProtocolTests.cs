@@ -29,6 +29,8 @@ public sealed class MockProtocolTests(MockMongod server) : IClassFixture<MockMon
         var hello = requests[0].Get<BsonDocument>("doc");
         Assert.Equal("isMaster", requests[0].Get<string>("command"));
         Assert.Equal(true, hello["helloOk"]);
+        // The server's hello command is strict: any field it does not know fails the handshake.
+        Assert.Subset(new HashSet<string> { "isMaster", "helloOk", "client", "saslSupportedMechs", "$db" }, hello.Select(e => e.Name).ToHashSet());
         Assert.Equal("admin", hello["$db"]);
         var metadata = hello.Get<BsonDocument>("client");
         Assert.Equal("LiveDashTests", metadata.Get<BsonDocument>("application")["name"]);
