@@ -1,4 +1,5 @@
 using LiveDash.Admin;
+using LiveDash.Store.Mongo;
 using LiveDash.Store.Postgres;
 using Npgsql;
 
@@ -18,6 +19,8 @@ public static class StoreExtensions
         var provider = builder.Configuration["Database:Provider"] ?? "PostgreSQL";
         if (provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase) || provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
             builder.AddPostgresStore();
+        else if (provider.Equals("MongoDB", StringComparison.OrdinalIgnoreCase) || provider.Equals("Mongo", StringComparison.OrdinalIgnoreCase))
+            builder.AddMongoStore();
         else
             throw new InvalidOperationException($"Database:Provider '{provider}' is not supported; use PostgreSQL or MongoDB.");
 
