@@ -1,12 +1,13 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using LiveDash.Tests;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace LiveDash.BrowserTests;
 
-public class DashboardTests(BrowserApp app, ITestOutputHelper output) : IClassFixture<BrowserApp>
+public class DashboardTests(KestrelApp app, ITestOutputHelper output) : IClassFixture<KestrelApp>
 {
     static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -19,7 +20,7 @@ public class DashboardTests(BrowserApp app, ITestOutputHelper output) : IClassFi
         var baseAddress = app.BaseAddress;
         using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         using var admin = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + BrowserApp.AdminPassword)));
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + KestrelApp.AdminPassword)));
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });

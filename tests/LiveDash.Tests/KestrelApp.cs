@@ -1,18 +1,23 @@
+using System.Net.Http.Headers;
+using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LiveDash.BrowserTests;
+namespace LiveDash.Tests;
 
-/// <summary>The app on a real Kestrel port for a real browser, on the test database that ./livedash test provides.</summary>
-public sealed class BrowserApp : WebApplicationFactory<Program>
+/// <summary>
+/// The app on a real Kestrel port (WebSockets and a real browser need one), on the test database that
+/// ./livedash test provides. Shared with the browser tests, which compile this file too.
+/// </summary>
+public sealed class KestrelApp : WebApplicationFactory<Program>
 {
-    public const string AdminPassword = "browser-tests-secret";
-    readonly string _stateDir = Directory.CreateTempSubdirectory("livedash-browser-tests-").FullName;
+    public const string AdminPassword = "kestrel-tests-secret";
+    readonly string _stateDir = Directory.CreateTempSubdirectory("livedash-kestrel-tests-").FullName;
 
-    public BrowserApp() => UseKestrel(0);
+    public KestrelApp() => UseKestrel(0);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -32,6 +37,14 @@ public sealed class BrowserApp : WebApplicationFactory<Program>
     }
 
     public string ContentRoot => Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>().ContentRootPath;
+
+    public HttpClient Http(bool admin = false)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (admin)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + AdminPassword)));
+        return client;
+    }
 
     protected override void Dispose(bool disposing)
     {
