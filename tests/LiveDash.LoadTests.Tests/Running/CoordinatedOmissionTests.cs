@@ -22,8 +22,9 @@ public class CoordinatedOmissionTests
     }
 
     // One connection, one request at a time: while the stall lasts, the arrivals due cannot be sent.
+    // Five seconds leave the backlog after the stall time to drain before the run ends.
     static Scenario OneAtATime(TimeSpan dropAfter) =>
-        new("stall", "", [new ScenarioStep("hit", "/hit")], [new Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3))],
+        new("stall", "", [new ScenarioStep("hit", "/hit")], [new Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5))],
             new Dictionary<string, ScenarioVariable>(), []) { MaxInFlight = 1, DropAfter = dropAfter };
 
     [Fact]
@@ -48,9 +49,10 @@ public class CoordinatedOmissionTests
 
         var result = await new LoadRunner(http, server.Address, OneAtATime(TimeSpan.FromMilliseconds(200)), RunLimits.Default).RunAsync(CancellationToken.None);
 
-        // About 80 of the ~100 arrivals during the 1 s stall wait longer than 200 ms.
-        Assert.InRange(result.Dropped, 50, 100);
-        Assert.InRange(result.Requests + result.Dropped, 290, 300);
+        // About 80 of the ~100 arrivals during the 1 s stall wait longer than 200 ms (more if the
+        // catch-up after it is slow); none is lost: every arrival was either sent or counted as dropped.
+        Assert.InRange(result.Dropped, 50, 250);
+        Assert.InRange(result.Requests + result.Dropped, 490, 500);
         Assert.True(result.Corrected.Max < 1500, $"corrected max {result.Corrected.Max} ms");
     }
 }
