@@ -32,7 +32,10 @@ run() { # label mode latency path
       done ) &
     local sampler=$!
     hey -z "${DURATION}s" -c "$CONCURRENCY" -t 30 "$URL$path" > "$out/hey-$key.txt" 2>&1 || true
-    kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true
+    # A starved app may never finish a graceful shutdown: give it 15 s, then kill it.
+    kill -TERM $pid 2>/dev/null || true
+    for i in $(seq 1 150); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+    kill -KILL $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
     kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
 }
 

@@ -159,8 +159,7 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         }
         finally
         {
-            await session.Admin.PutAsync(new { mode = original.Mode, dbLatencyMs = original.DbLatencyMs, minThreads = original.MinThreads }, CancellationToken.None);
-            output.WriteLine($"server settings restored: mode {original.Mode}, dbLatencyMs {original.DbLatencyMs}, minThreads {original.MinThreads}");
+            await RestoreAsync(session.Admin, original);
         }
         if (runs.Count == 0) return ExitCodes.Cancelled;
         CompareReport.Write(runs, directory);
@@ -172,6 +171,36 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         output.WriteLine($"compare report: {Path.Combine(directory, "report.html")}");
         return cancel.IsCancellationRequested ? ExitCodes.Cancelled : ExitCodes.Ok;
     });
+
+    /// <summary>
+    /// Puts the server's settings back. After a starving run (SyncOverAsync) the server may not answer
+    /// for a while, so this retries for up to 90 s and then says plainly what to set by hand.
+    /// </summary>
+    async Task RestoreAsync(ServerAdmin admin, ServerSettings original)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var said = false;
+        while (true)
+        {
+            try
+            {
+                await admin.PutAsync(new { mode = original.Mode, dbLatencyMs = original.DbLatencyMs, minThreads = original.MinThreads }, CancellationToken.None);
+                output.WriteLine($"server settings restored: mode {original.Mode}, dbLatencyMs {original.DbLatencyMs}, minThreads {original.MinThreads}");
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or AdminApiException)
+            {
+                if (clock.Elapsed > TimeSpan.FromSeconds(90))
+                {
+                    errors.WriteLine($"warning: could not restore the server's settings ({e.Message}); set mode {original.Mode}, dbLatencyMs {original.DbLatencyMs}, minThreads {original.MinThreads} on the admin page");
+                    return;
+                }
+                if (!said) output.WriteLine("the server is still catching up; retrying the settings restore");
+                said = true;
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+        }
+    }
 
     async Task<int> Guarded(Func<Task<int>> run)
     {
