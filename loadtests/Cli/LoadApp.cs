@@ -208,12 +208,7 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         {
             return await run();
         }
-        catch (UsageException e)
-        {
-            errors.WriteLine($"error: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (ScenarioException e)
+        catch (Exception e) when (e is UsageException or ScenarioException)
         {
             errors.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
