@@ -64,15 +64,40 @@ public sealed class LatencyHistogram
         }
         Interlocked.Add(ref _sum, Volatile.Read(ref other._sum));
         Interlocked.Add(ref _count, other.Count);
-        if (other.Count > 0)
-        {
-            var max = other.Max;
-            var min = other.Min;
-            long cur;
-            while (max > (cur = Volatile.Read(ref _max)) && Interlocked.CompareExchange(ref _max, max, cur) != cur) { }
-            while (min < (cur = Volatile.Read(ref _min)) && Interlocked.CompareExchange(ref _min, min, cur) != cur) { }
-        }
+        if (other.Count > 0) Widen(other.Min, other.Max);
     }
+
+    void Widen(long min, long max)
+    {
+        long cur;
+        while (max > (cur = Volatile.Read(ref _max)) && Interlocked.CompareExchange(ref _max, max, cur) != cur) { }
+        while (min < (cur = Volatile.Read(ref _min)) && Interlocked.CompareExchange(ref _min, min, cur) != cur) { }
+    }
+
+    /// <summary>A compact copy (non-empty buckets only), for keeping many seconds of history cheaply.</summary>
+    public Snapshot TakeSnapshot()
+    {
+        var indexes = new List<int>();
+        var counts = new List<long>();
+        for (var i = 0; i < BucketCount; i++)
+        {
+            var n = Volatile.Read(ref _counts[i]);
+            if (n == 0) continue;
+            indexes.Add(i);
+            counts.Add(n);
+        }
+        return new Snapshot([.. indexes], [.. counts], Count, Volatile.Read(ref _sum), Min, Max);
+    }
+
+    public void Add(Snapshot snapshot)
+    {
+        for (var i = 0; i < snapshot.Indexes.Length; i++) Interlocked.Add(ref _counts[snapshot.Indexes[i]], snapshot.Counts[i]);
+        Interlocked.Add(ref _sum, snapshot.Sum);
+        Interlocked.Add(ref _count, snapshot.Count);
+        if (snapshot.Count > 0) Widen(snapshot.Min, snapshot.Max);
+    }
+
+    public sealed record Snapshot(int[] Indexes, long[] Counts, long Count, long Sum, long Min, long Max);
 
     public void Reset()
     {

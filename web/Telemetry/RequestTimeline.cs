@@ -6,8 +6,8 @@ using Microsoft.Extensions.ObjectPool;
 namespace LiveDash.Telemetry;
 
 /// <summary>
-/// One request's moments, as <see cref="Stopwatch"/> timestamps: arrival at our first middleware,
-/// the endpoint starting, each database round trip, the end. Pooled and reused; a generation number
+/// One request's moments, as <see cref="Stopwatch"/> timestamps: its bytes reaching the server, arrival
+/// at our first middleware, the endpoint starting, each database round trip, the end. Pooled and reused; a generation number
 /// keeps a late <see cref="IDbRoundTripObserver"/> call from writing into the next request's timeline.
 /// </summary>
 public sealed class RequestTimeline
@@ -28,6 +28,12 @@ public sealed class RequestTimeline
     }
 
     public int Generation { get; private set; }
+    /// <summary>When the request's bytes reached the server (see <see cref="ArrivalWatcher"/>), else <see cref="Arrived"/>.</summary>
+    public long Received { get; private set; }
+    /// <summary>Whether <see cref="Received"/> was measured at the socket rather than taken from <see cref="Arrived"/>.</summary>
+    public bool ReceivedMeasured { get; private set; }
+    /// <summary>Client send → bytes received, in ms, from the client's X-LiveDash-Sent header; -1 when unknown.</summary>
+    public double BeforeServerMs { get; private set; }
     public long Arrived { get; private set; }
     public long HandlerStarted { get; private set; }
     public long Ended { get; private set; }
@@ -38,10 +44,15 @@ public sealed class RequestTimeline
     public Endpoint? Endpoint { get; private set; }
     public int RoundTrips => Math.Min(Volatile.Read(ref _roundTrips), MaxRoundTrips);
 
-    public void Start(long arrived, StoreMode mode)
+    /// <param name="received">When the bytes arrived (a Stopwatch timestamp), or 0 when not measured.</param>
+    public void Start(long arrived, long received, StoreMode mode)
     {
         Generation++;
         Arrived = arrived;
+        // A stamp a little after our own (millisecond-resolution kernel times) means no wait at all.
+        ReceivedMeasured = received > 0;
+        Received = ReceivedMeasured ? Math.Min(received, arrived) : arrived;
+        BeforeServerMs = -1;
         Mode = mode;
         HandlerStarted = 0;
         Endpoint = null;
@@ -50,6 +61,8 @@ public sealed class RequestTimeline
         Failed = false;
         Volatile.Write(ref _roundTrips, 0);
     }
+
+    public void SetBeforeServer(double milliseconds) => BeforeServerMs = milliseconds;
 
     public void MarkHandlerStarted(long timestamp, Endpoint? endpoint = null)
     {

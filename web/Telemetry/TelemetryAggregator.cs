@@ -16,6 +16,7 @@ public sealed class TelemetryAggregator : IDisposable
     sealed class ModeTotals
     {
         public readonly LatencyHistogram Latency = new();
+        public readonly LatencyHistogram InApp = new();
         public long Requests;
         public double Seconds;
         public int PeakThreads;
@@ -25,7 +26,9 @@ public sealed class TelemetryAggregator : IDisposable
     readonly RuntimeSettings _settings;
     readonly DbPoolMonitor _dbPool;
     readonly TimeProvider _time;
+    readonly RecentLatency _recent;
     readonly LatencyHistogram _combined = new();
+    readonly LatencyHistogram _combinedInApp = new();
     readonly ModeTotals[] _modes = [new(), new(), new()];
     readonly long[] _edgesUs = [.. HistogramEdgesMs.Select(ms => (long)(ms * 1000))];
     int _resetRequested;
@@ -34,8 +37,9 @@ public sealed class TelemetryAggregator : IDisposable
     long _lastCompletedWorkItems;
     TimeSpan _lastCpu;
 
-    public TelemetryAggregator(TelemetryRecorder recorder, RuntimeSettings settings, DbPoolMonitor dbPool, TimeProvider time)
+    public TelemetryAggregator(TelemetryRecorder recorder, RuntimeSettings settings, DbPoolMonitor dbPool, TimeProvider time, RecentLatency recent)
     {
+        _recent = recent;
         _recorder = recorder;
         _settings = settings;
         _dbPool = dbPool;
@@ -61,14 +65,17 @@ public sealed class TelemetryAggregator : IDisposable
         var settings = _settings.Current;
 
         _combined.Reset();
-        foreach (var h in window.ByMode) _combined.Add(h);
+        foreach (var h in window.EndToEnd) _combined.Add(h);
+        _combinedInApp.Reset();
+        foreach (var h in window.InApp) _combinedInApp.Add(h);
 
         var threads = ThreadPool.ThreadCount;
         if (Interlocked.Exchange(ref _resetRequested, 0) == 1)
-            foreach (var m in _modes) { m.Latency.Reset(); m.Requests = 0; m.Seconds = 0; m.PeakThreads = 0; }
+            foreach (var m in _modes) { m.Latency.Reset(); m.InApp.Reset(); m.Requests = 0; m.Seconds = 0; m.PeakThreads = 0; }
         for (var i = 0; i < TelemetryRecorder.ModeCount; i++)
         {
-            _modes[i].Latency.Add(window.ByMode[i]);
+            _modes[i].Latency.Add(window.EndToEnd[i]);
+            _modes[i].InApp.Add(window.InApp[i]);
             _modes[i].Requests += requestsByMode[i];
         }
         var current = _modes[(int)settings.Mode % TelemetryRecorder.ModeCount];
@@ -84,6 +91,7 @@ public sealed class TelemetryAggregator : IDisposable
         ThreadPool.GetMinThreads(out var minWorkers, out _);
 
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        _recent.Add(unixMs, window, ok + errors, settings.Mode);
         var (waterfall, labels) = Waterfall(window, now);
         return new Tick
         {
@@ -97,8 +105,10 @@ public sealed class TelemetryAggregator : IDisposable
             Errors = errors,
             Rps = Math.Round((ok + errors) / seconds, 1),
             InFlight = Math.Max(0, _recorder.InFlight),
-            Percentiles = [Ms(_combined.ValueAtPercentile(50)), Ms(_combined.ValueAtPercentile(90)), Ms(_combined.ValueAtPercentile(95)),
-                Ms(_combined.ValueAtPercentile(99)), Ms(_combined.Max)],
+            Percentiles = Percentiles(_combined),
+            InAppPercentiles = Percentiles(_combinedInApp),
+            WaitForThread = [Ms((long)window.WaitForThread.Mean), Ms(window.WaitForThread.ValueAtPercentile(99))],
+            MeasuredShare = _combined.Count == 0 ? 0 : Math.Min(1, Math.Round(window.MeasuredCount / (double)_combined.Count, 3)),
             Threads = threads,
             QueuedWorkItems = ThreadPool.PendingWorkItemCount,
             CompletedWorkItemsPerSecond = Math.Round(completedRate),
@@ -116,6 +126,9 @@ public sealed class TelemetryAggregator : IDisposable
     }
 
     static double Ms(long us) => Math.Round(us / 1000.0, 2);
+
+    static double[] Percentiles(LatencyHistogram h) =>
+        [Ms(h.ValueAtPercentile(50)), Ms(h.ValueAtPercentile(90)), Ms(h.ValueAtPercentile(95)), Ms(h.ValueAtPercentile(99)), Ms(h.Max)];
 
     int[] Bins(LatencyHistogram histogram)
     {
@@ -172,7 +185,8 @@ public sealed class TelemetryAggregator : IDisposable
             var m = _modes[i];
             if (m.Requests == 0 && m.Seconds == 0) continue;
             list.Add(new ModeSummary(i, m.Requests, Math.Round(m.Seconds, 1), Math.Round(m.Seconds > 0 ? m.Requests / m.Seconds : 0, 1),
-                Ms(m.Latency.ValueAtPercentile(50)), Ms(m.Latency.ValueAtPercentile(95)), Ms(m.Latency.ValueAtPercentile(99)), m.PeakThreads));
+                Ms(m.Latency.ValueAtPercentile(50)), Ms(m.Latency.ValueAtPercentile(95)), Ms(m.Latency.ValueAtPercentile(99)), m.PeakThreads,
+                Ms(m.InApp.ValueAtPercentile(50)), Ms(m.InApp.ValueAtPercentile(99))));
         }
         return [.. list];
     }

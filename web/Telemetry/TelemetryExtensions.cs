@@ -24,9 +24,17 @@ public static class TelemetryExtensions
         builder.Services.AddSingleton<TickBroadcaster>();
         builder.Services.AddSingleton<DbPoolMonitor>();
         builder.Services.AddSingleton<TelemetryAggregator>();
+        builder.Services.AddSingleton<RecentLatency>();
         builder.Services.AddSingleton<TelemetryMetrics>();
         if (!builder.Configuration.TelemetryEnabled()) return;
         builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
+        // Every Kestrel endpoint's connections are watched, so end-to-end latency starts when the bytes arrive.
+        builder.Services.AddSingleton<ArrivalWatcher>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var watcher = kestrel.ApplicationServices.GetRequiredService<ArrivalWatcher>();
+            kestrel.ConfigureEndpointDefaults(listen => listen.Use(watcher.Middleware));
+        });
         builder.Services.AddHostedService<TelemetryTicker>();
     }
 
@@ -51,6 +59,7 @@ public static class TelemetryExtensions
     {
         app.MapHub<TelemetryHub>(HubPath);
         app.MapClientTicksApi();
+        app.MapTelemetrySummaryApi();
         // No database work: the baseline for measuring what telemetry itself costs per request.
         app.MapGet("/api/ping", () => Results.Ok(new Pong(true)));
     }

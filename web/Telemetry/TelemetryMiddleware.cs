@@ -1,34 +1,43 @@
 using System.Diagnostics;
+using System.Globalization;
 using LiveDash.Admin;
 using Microsoft.Extensions.ObjectPool;
 
 namespace LiveDash.Telemetry;
 
 /// <summary>
-/// The first middleware: stamps the request's arrival, makes its <see cref="RequestTimeline"/> current
-/// for the database observer, and records it when the response is done.
+/// The first middleware: takes the moment the request's bytes reached the server (measured at the
+/// socket by <see cref="ArrivalWatcher"/>), stamps its arrival here, makes its <see cref="RequestTimeline"/>
+/// current for the database observer, and records it when the response is done.
 /// </summary>
 /// <remarks>
-/// "Arrival" is when this middleware runs, i.e. after Kestrel has read the request and a thread-pool
-/// thread has picked it up. When the pool is starved the wait for that thread happens before us and
-/// cannot be seen from inside the app; it shows as queued work items and as the gap between client
-/// and server latency. The "queued" segment we can measure is arrival → endpoint start (routing,
-/// authentication, and any thread hop in between).
+/// Between the bytes arriving and this middleware running, the request waits for a thread-pool thread:
+/// nothing, when the pool has threads to spare; most of the latency, when blocking handlers starve it.
+/// That wait is what end-to-end latency adds to the in-app latency measured from here.
 /// </remarks>
 sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorder, RuntimeSettings settings)
 {
+    /// <summary>The client's send time, Unix milliseconds (fractions allowed); the load runner sets it.</summary>
+    public const string SentHeader = "X-LiveDash-Sent";
+    static readonly long MaxPlausibleWait = Stopwatch.Frequency * 60;
     static readonly ObjectPool<RequestTimeline> Pool = new DefaultObjectPool<RequestTimeline>(new RequestTimeline.Policy(), 1024);
 
     public async Task InvokeAsync(HttpContext context)
     {
+        var arrived = Stopwatch.GetTimestamp();
+        var arrival = context.Features.Get<ArrivalWatcher.ConnectionArrival>();
+        var received = arrival?.Take() ?? 0;
         // The hub's own connection lasts as long as a dashboard stays open; it is not a request to measure.
         if (context.Request.Path.StartsWithSegments(TelemetryExtensions.HubPath))
         {
-            await next(context);
+            try { await next(context); }
+            finally { arrival?.Rearm(); }
             return;
         }
+        if (arrived - received > MaxPlausibleWait) received = 0;
         var timeline = Pool.Get();
-        timeline.Start(Stopwatch.GetTimestamp(), settings.Current.Mode);
+        timeline.Start(arrived, received, settings.Current.Mode);
+        if (context.Request.Headers.TryGetValue(SentHeader, out var sent)) NoteClientSend(timeline, sent.ToString());
         RequestTimeline.Current = timeline;
         recorder.RequestStarted();
         var failed = false;
@@ -44,8 +53,19 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         finally
         {
             timeline.Finish(Stopwatch.GetTimestamp(), failed && !context.Response.HasStarted ? 500 : context.Response.StatusCode, failed);
-            recorder.RequestCompleted(timeline, context);
+            recorder.RequestCompleted(timeline, context, endToEndLater: arrival is not null);
+            arrival?.Rearm(timeline.Mode, timeline.Received, timeline.Arrived, timeline.Ended, timeline.ReceivedMeasured);
             Pool.Return(timeline);
         }
+    }
+
+    /// <summary>"Waiting before the server": only when the header is a plausible time on our own clock (0..60 s ago).</summary>
+    static void NoteClientSend(RequestTimeline timeline, string value)
+    {
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var sentUnixMs)) return;
+        var receivedUnixMs = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds
+            - Stopwatch.GetElapsedTime(timeline.Received).TotalMilliseconds;
+        var before = receivedUnixMs - sentUnixMs;
+        if (before is >= -1 and <= 60_000) timeline.SetBeforeServer(Math.Max(0, before));
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using LiveDash.Admin;
 using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace LiveDash.Telemetry;
@@ -20,15 +21,26 @@ public sealed class TelemetryRecorder
 
     public sealed class Window
     {
-        public LatencyHistogram[] ByMode { get; } = [new(), new(), new()];
+        /// <summary>End-to-end latency per mode: bytes received at the socket → response sent.</summary>
+        public LatencyHistogram[] EndToEnd { get; } = [new(), new(), new()];
+        /// <summary>In-app latency per mode: our first middleware → response done.</summary>
+        public LatencyHistogram[] InApp { get; } = [new(), new(), new()];
+        /// <summary>End to end minus in app: waiting for a thread before the app and to send the response, where measured.</summary>
+        public LatencyHistogram WaitForThread { get; } = new();
         public WaterfallEntry?[] Samples { get; } = new WaterfallEntry?[WaterfallSize];
         internal long Seen;
+        internal long Measured;
+
+        public long MeasuredCount => Volatile.Read(ref Measured);
 
         internal void Reset()
         {
-            foreach (var h in ByMode) h.Reset();
+            foreach (var h in EndToEnd) h.Reset();
+            foreach (var h in InApp) h.Reset();
+            WaitForThread.Reset();
             Array.Clear(Samples);
             Volatile.Write(ref Seen, 0);
+            Volatile.Write(ref Measured, 0);
         }
     }
 
@@ -47,11 +59,13 @@ public sealed class TelemetryRecorder
 
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
-    public void RequestCompleted(RequestTimeline timeline, HttpContext? context)
+    /// <param name="endToEndLater">The connection's <see cref="ArrivalWatcher"/> records end to end once the response has left.</param>
+    public void RequestCompleted(RequestTimeline timeline, HttpContext? context, bool endToEndLater = false)
     {
         var window = Volatile.Read(ref _current);
         var mode = (int)timeline.Mode % ModeCount;
-        window.ByMode[mode].Record(Microseconds(timeline.Ended - timeline.Arrived));
+        window.InApp[mode].Record(Microseconds(timeline.Ended - timeline.Arrived));
+        if (!endToEndLater) RecordEndToEnd(window, mode, timeline.Ended - timeline.Received, timeline.Arrived - timeline.Received, timeline.ReceivedMeasured);
         Interlocked.Increment(ref _requestsByMode[mode]);
         if (timeline.Failed || timeline.Status >= 500) Interlocked.Increment(ref _errors);
         else Interlocked.Increment(ref _ok);
@@ -62,6 +76,22 @@ public sealed class TelemetryRecorder
         var seen = Interlocked.Increment(ref window.Seen);
         var slot = seen <= WaterfallSize ? seen - 1 : Random.Shared.NextInt64(seen);
         if (slot < WaterfallSize) Volatile.Write(ref window.Samples[slot], Sample(timeline, context));
+    }
+
+    /// <summary>
+    /// A response has left: bytes received → response sent, and of that the time spent outside the app
+    /// waiting for a thread (before it, and to send the response), in Stopwatch ticks.
+    /// </summary>
+    /// <param name="measured">Whether the arrival was seen at the socket (else it counts from our first middleware).</param>
+    public void RecordEndToEnd(StoreMode mode, long endToEndTicks, long waitTicks, bool measured) =>
+        RecordEndToEnd(Volatile.Read(ref _current), (int)mode % ModeCount, endToEndTicks, waitTicks, measured);
+
+    static void RecordEndToEnd(Window window, int mode, long endToEndTicks, long waitTicks, bool measured)
+    {
+        window.EndToEnd[mode].Record(Microseconds(endToEndTicks));
+        if (!measured) return;
+        window.WaitForThread.Record(Microseconds(waitTicks));
+        Interlocked.Increment(ref window.Measured);
     }
 
     /// <summary>
@@ -123,6 +153,8 @@ public sealed class TelemetryRecorder
         return new WaterfallEntry
         {
             ArrivedTimestamp = t.Arrived,
+            WaitForThread = t.ReceivedMeasured ? Ms(t.Arrived - t.Received) : 0,
+            BeforeServer = t.BeforeServerMs < 0 ? null : Math.Round(t.BeforeServerMs, 2),
             Queued = t.HandlerStarted == 0 ? 0 : Ms(t.HandlerStarted - t.Arrived),
             Total = Ms(t.Ended - t.Arrived),
             Status = t.Status,

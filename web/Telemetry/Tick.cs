@@ -19,8 +19,14 @@ public sealed record Tick
     [JsonPropertyName("er")] public long Errors { get; init; }
     [JsonPropertyName("rps")] public double Rps { get; init; }
     [JsonPropertyName("if")] public long InFlight { get; init; }
-    /// <summary>Server-measured latency of the requests completed in this tick: p50, p90, p95, p99, max.</summary>
+    /// <summary>End-to-end latency (bytes received at the socket → response done) of the requests completed in this tick: p50, p90, p95, p99, max.</summary>
     [JsonPropertyName("p")] public double[] Percentiles { get; init; } = [];
+    /// <summary>In-app latency (our first middleware → response done) of the same requests: p50, p90, p95, p99, max.</summary>
+    [JsonPropertyName("pa")] public double[] InAppPercentiles { get; init; } = [];
+    /// <summary>Waiting for a thread (bytes received → our first middleware): mean, p99; measured requests only.</summary>
+    [JsonPropertyName("wt")] public double[] WaitForThread { get; init; } = [];
+    /// <summary>Share (0..1) of this tick's requests whose arrival was measured at the socket; the rest count from our first middleware.</summary>
+    [JsonPropertyName("ms")] public double MeasuredShare { get; init; }
     [JsonPropertyName("th")] public int Threads { get; init; }
     [JsonPropertyName("q")] public long QueuedWorkItems { get; init; }
     [JsonPropertyName("cw")] public double CompletedWorkItemsPerSecond { get; init; }
@@ -29,7 +35,7 @@ public sealed record Tick
     [JsonPropertyName("db")] public long[]? DbPool { get; init; }
     [JsonPropertyName("gc")] public double HeapMb { get; init; }
     [JsonPropertyName("cpu")] public double CpuPercent { get; init; }
-    /// <summary>Counts per latency bin; the bin edges are <see cref="TelemetryAggregator.HistogramEdgesMs"/>.</summary>
+    /// <summary>End-to-end counts per latency bin; the bin edges are <see cref="TelemetryAggregator.HistogramEdgesMs"/>.</summary>
     [JsonPropertyName("h")] public int[] Histogram { get; init; } = [];
     [JsonPropertyName("w")] public WaterfallEntry[]? Waterfall { get; init; }
     /// <summary>Names of the database round trips the waterfall entries refer to by index.</summary>
@@ -41,13 +47,16 @@ public sealed record Tick
 
 /// <summary>
 /// One sampled request: start relative to the tick's time, then queued / total time and the database
-/// round trips as [start, end, start, end, ...] relative to the request's arrival, each named by an
-/// index into the tick's round-trip labels.
+/// round trips as [start, end, start, end, ...] relative to the request's arrival at our first middleware,
+/// each named by an index into the tick's round-trip labels. Before that arrival: the wait for a thread
+/// (bytes received → arrival) and, when the client said when it sent, the time before the server.
 /// </summary>
 public sealed record WaterfallEntry
 {
     [JsonIgnore] public long ArrivedTimestamp { get; init; }
     [JsonPropertyName("s")] public double Start { get; init; }
+    [JsonPropertyName("wt")] public double WaitForThread { get; init; }
+    [JsonPropertyName("b"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? BeforeServer { get; init; }
     [JsonPropertyName("q")] public double Queued { get; init; }
     [JsonPropertyName("d")] public double Total { get; init; }
     [JsonPropertyName("c")] public int Status { get; init; }
@@ -74,7 +83,7 @@ public sealed record ClientTick(
     [property: JsonPropertyName("p99")] double P99,
     [property: JsonPropertyName("er")] long Errors);
 
-/// <summary>Since the last reset, for one mode: requests, seconds it was the mode, req/s, p50/p95/p99, peak threads.</summary>
+/// <summary>Since the last reset, for one mode: requests, seconds it was the mode, req/s, end-to-end p50/p95/p99, peak threads, in-app p50/p99.</summary>
 public sealed record ModeSummary(
     [property: JsonPropertyName("m")] int Mode,
     [property: JsonPropertyName("n")] long Requests,
@@ -83,7 +92,9 @@ public sealed record ModeSummary(
     [property: JsonPropertyName("p50")] double P50,
     [property: JsonPropertyName("p95")] double P95,
     [property: JsonPropertyName("p99")] double P99,
-    [property: JsonPropertyName("pk")] int PeakThreads);
+    [property: JsonPropertyName("pk")] int PeakThreads,
+    [property: JsonPropertyName("a50")] double InAppP50 = 0,
+    [property: JsonPropertyName("a99")] double InAppP99 = 0);
 
 /// <summary>What one dashboard receives: a tick and how many ticks this dashboard has missed because it read too slowly.</summary>
 public sealed record TickFrame(

@@ -1,0 +1,95 @@
+using System.Text.Json.Serialization;
+using LiveDash.Admin;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>
+/// The last minute of latency, one compact slot per second (end to end, in app, waiting for a thread),
+/// so scripts can ask "what did the last N seconds look like" (GET /admin/api/telemetry/summary).
+/// Fed by the aggregator once per tick; read by requests under a short lock that never spans I/O.
+/// </summary>
+public sealed class RecentLatency
+{
+    public const int MaxSeconds = 60;
+
+    sealed record Slot(long Second, long Requests, long Measured, StoreMode Mode,
+        LatencyHistogram.Snapshot EndToEnd, LatencyHistogram.Snapshot InApp, LatencyHistogram.Snapshot WaitForThread);
+
+    readonly Slot?[] _slots = new Slot?[MaxSeconds];
+    readonly Lock _lock = new();
+    readonly LatencyHistogram _endToEnd = new(), _inApp = new(), _wait = new();
+    long _second = -1, _requests, _measured;
+    StoreMode _mode;
+
+    /// <summary>Adds one tick's requests; rolls the current second into history when the second changes.</summary>
+    public void Add(long unixMs, TelemetryRecorder.Window window, long requests, StoreMode mode)
+    {
+        var second = unixMs / 1000;
+        lock (_lock)
+        {
+            if (second != _second) Roll(second);
+            foreach (var h in window.EndToEnd) _endToEnd.Add(h);
+            foreach (var h in window.InApp) _inApp.Add(h);
+            _wait.Add(window.WaitForThread);
+            _requests += requests;
+            _measured += window.MeasuredCount;
+            _mode = mode;
+        }
+    }
+
+    void Roll(long second)
+    {
+        if (_second >= 0)
+            _slots[_second % MaxSeconds] = new Slot(_second, _requests, _measured, _mode,
+                _endToEnd.TakeSnapshot(), _inApp.TakeSnapshot(), _wait.TakeSnapshot());
+        _endToEnd.Reset(); _inApp.Reset(); _wait.Reset();
+        _requests = 0; _measured = 0;
+        _second = second;
+    }
+
+    /// <summary>The completed seconds among the last <paramref name="seconds"/> before <paramref name="nowUnixMs"/>.</summary>
+    public LatencySummary Summarize(long nowUnixMs, int seconds)
+    {
+        seconds = Math.Clamp(seconds, 1, MaxSeconds);
+        var newest = nowUnixMs / 1000 - 1;  // the current second is still filling
+        var oldest = newest - seconds + 1;
+        LatencyHistogram endToEnd = new(), inApp = new(), wait = new();
+        long requests = 0, measured = 0;
+        StoreMode? mode = null;
+        lock (_lock)
+        {
+            foreach (var slot in _slots)
+            {
+                if (slot is null || slot.Second < oldest || slot.Second > newest) continue;
+                endToEnd.Add(slot.EndToEnd); inApp.Add(slot.InApp); wait.Add(slot.WaitForThread);
+                requests += slot.Requests;
+                measured += slot.Measured;
+                if (mode is null || slot.Second == newest) mode = slot.Mode;
+            }
+        }
+        // Shares of end-to-end samples, which are recorded when a response has left (a little after the request is counted).
+        var samples = endToEnd.Count;
+        var source = samples > 0 && measured >= samples ? "measured" : "estimated";
+        return new LatencySummary(seconds, requests, Math.Round(requests / (double)seconds, 1), (mode ?? StoreMode.Async).ToString(),
+            new EndToEndFigures(Ms(endToEnd.ValueAtPercentile(50)), Ms(endToEnd.ValueAtPercentile(99)), Ms(endToEnd.Mean), source,
+                samples == 0 ? 0 : Math.Round(Math.Min(1, measured / (double)samples), 3)),
+            new LatencyFigures(Ms(inApp.ValueAtPercentile(50)), Ms(inApp.ValueAtPercentile(99)), Ms(inApp.Mean)),
+            new WaitFigures(Ms(wait.Mean), Ms(wait.ValueAtPercentile(99))));
+    }
+
+    static double Ms(double us) => Math.Round(us / 1000.0, 2);
+}
+
+public sealed record LatencySummary(int Seconds, long Requests, double Rps, string Mode,
+    EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread);
+
+/// <summary>
+/// Bytes received at the socket → response done. "measured" when every request's arrival was seen at
+/// the socket; "estimated" otherwise: those requests count from our first middleware, a lower bound.
+/// </summary>
+public sealed record EndToEndFigures(double P50Ms, double P99Ms, double MeanMs, string Source,
+    [property: JsonPropertyName("measuredShare")] double MeasuredShare);
+
+public sealed record LatencyFigures(double P50Ms, double P99Ms, double MeanMs);
+
+public sealed record WaitFigures(double MeanMs, double P99Ms);
