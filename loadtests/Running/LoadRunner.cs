@@ -231,12 +231,18 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         }
     }
 
+    /// <summary>The send time, Unix milliseconds; LiveDash's telemetry reads it.</summary>
+    public const string SentHeader = "X-LiveDash-Sent";
+
     async Task SendAsync(Phase phase, ScenarioStep step, long? intendedStart, Random random)
     {
         var uri = new Uri(_baseAddress + Expand(step.Path, random));
         using var request = new HttpRequestMessage(new HttpMethod(step.Method), uri);
         using var timeout = new CancellationTokenSource(scenario.RequestTimeout);
         phase.Stats.RequestStarted();
+        // The server draws "waiting before the server" from this (same machine, same clock); other tools send none.
+        request.Headers.TryAddWithoutValidation(SentHeader,
+            (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
         var sent = Stopwatch.GetTimestamp();
         string? error = null;
         try

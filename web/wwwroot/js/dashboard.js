@@ -10,6 +10,7 @@
         ok: '#16a34a', error: '#dc2626', inflight: '#64748b',
         threads: '#2563eb', queue: '#d97706', min: '#64748b',
         queued: '#f59e0b', running: '#2563eb', db: '#14b8a6',
+        inapp: '#64748b', wait: '#ea580c', before: '#a8a29e',
         marker: '#7c3aed', hist: '#2563eb',
     };
     const MAX_POINTS = 15 * 60 * 4 + 40;      // 15 min at 4 Hz, the widest window
@@ -100,7 +101,13 @@
 
     const latencyChart = new Chart($('c-latency'), {
         type: 'line',
-        data: { datasets: [line('p50', COLORS.p50), line('p95', COLORS.p95), line('p99', COLORS.p99)] },
+        data: {
+            datasets: [line('p50', COLORS.p50), line('p95', COLORS.p95), line('p99', COLORS.p99),
+                line('in-app p50', COLORS.inapp, { borderDash: [5, 3], borderWidth: 1 }),
+                line('in-app p99', COLORS.inapp, { borderDash: [1, 2], borderWidth: 1 }),
+                // The gap between end to end and in app: the time requests spent outside our code waiting for a thread.
+                line('waiting for a thread (mean)', COLORS.wait, { fill: 'origin', backgroundColor: 'rgba(234,88,12,0.15)', borderWidth: 1 })],
+        },
         options: (() => {
             const o = timeOptions('ms');
             o.plugins.changeMarkers = { labels: true };
@@ -142,7 +149,11 @@
     });
 
     // Waterfall: one floating-bar dataset per segment slot (queued, run 0..n, db 0..n-1), all overlaid on their row.
-    const wfDatasets = [{ label: 'queued', backgroundColor: COLORS.queued, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1 }];
+    const wfDatasets = [
+        { label: 'before the server (X-LiveDash-Sent only)', backgroundColor: COLORS.before, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1 },
+        { label: 'waiting for a thread', backgroundColor: COLORS.wait, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1 },
+        { label: 'queued', backgroundColor: COLORS.queued, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1 }];
+    const WF_FIRST_RUN = wfDatasets.length;
     for (let i = 0; i <= MAX_ROUND_TRIPS; i++) {
         wfDatasets.push({ label: 'running our code', backgroundColor: COLORS.running, data: [], grouped: false, barPercentage: 0.9, categoryPercentage: 1 });
         // A thin white edge keeps back-to-back round trips apart when our code between them takes microseconds.
@@ -191,7 +202,7 @@
             animation: false, responsive: true, maintainAspectRatio: false,
             plugins: { legend: { display: false } },
             scales: {
-                x: { ticks: { maxRotation: 60, minRotation: 45, autoSkip: true, font: { size: 10 } }, grid: { display: false }, title: { display: true, text: 'server latency' } },
+                x: { ticks: { maxRotation: 60, minRotation: 45, autoSkip: true, font: { size: 10 } }, grid: { display: false }, title: { display: true, text: 'end-to-end latency' } },
                 y: { beginAtZero: true, title: { display: true, text: 'requests' }, grid: { color: '#eef1f5' } },
             },
         },
@@ -257,6 +268,9 @@
         push(ds[0], tick.t, n ? p50 : null);
         push(ds[1], tick.t, n ? p95 : null);
         push(ds[2], tick.t, n ? p99 : null);
+        push(ds[3], tick.t, n && tick.pa ? tick.pa[0] : null);
+        push(ds[4], tick.t, n && tick.pa ? tick.pa[3] : null);
+        push(ds[5], tick.t, n && tick.wt ? tick.wt[0] : null);
         const sec = Math.max(tick.dt, 1) / 1000;
         const tds = throughputChart.data.datasets;
         push(tds[0], tick.t, +(tick.ok / sec).toFixed(1));
@@ -327,7 +341,12 @@
         $('s-lat').textContent = tick.lat + ' ms';
         const okRate = lastTicksSum(4, 0), errRate = lastTicksSum(4, 1);
         $('s-rps').textContent = (okRate + errRate).toFixed(0);
-        $('s-p').textContent = tick.ok + tick.er ? `${fmtMs(tick.p[0])} / ${fmtMs(tick.p[3])}` : '–';
+        const any = tick.ok + tick.er > 0;
+        $('s-p').textContent = any ? `${fmtMs(tick.p[0])} / ${fmtMs(tick.p[3])}${tick.ms < 0.99 ? ' (est.)' : ''}` : '–';
+        $('s-p').title = any ? `end to end: bytes received → response sent; ${(100 * (tick.ms ?? 0)).toFixed(0)} % of arrivals measured at the socket` : '';
+        $('s-inapp').textContent = any && tick.pa ? `${fmtMs(tick.pa[0])} / ${fmtMs(tick.pa[3])}` : '–';
+        $('s-wait').textContent = any && tick.wt ? fmtMs(tick.wt[0]) : '–';
+        $('s-wait').classList.toggle('bad', any && tick.wt && tick.wt[0] > Math.max(5, 0.2 * tick.pa[0]));
         $('s-threads').textContent = tick.th;
         $('s-queue').textContent = tick.q;
         $('s-inflight').textContent = tick.if;
@@ -350,18 +369,21 @@
         rows.forEach((r, i) => {
             const label = String(i);
             labels.push(label);
-            state.waterfallRows.push({ label: `${SHORT_MODES[r.m] ?? '?'} ${r.r} ${r.c}`, title: `${r.r} → ${r.c} (${MODES[r.m]}) ${r.d.toFixed(1)} ms`, labels: r.names });
+            state.waterfallRows.push({ label: `${SHORT_MODES[r.m] ?? '?'} ${r.r} ${r.c}`, title: `${r.r} → ${r.c} (${MODES[r.m]}) ${(r.d + (r.wt ?? 0)).toFixed(1)} ms from arrival, ${r.d.toFixed(1)} ms in app`, labels: r.names });
             const t0 = r.at - base;
             const add = (set, a, b) => { if (b > a) { set.data.push({ x: [t0 + a, t0 + b], y: label, row: i }); bars++; } };
-            add(sets[0], 0, r.q);
+            const wait = r.wt ?? 0;
+            if (r.b != null) add(sets[0], -wait - r.b, -wait);
+            add(sets[1], -wait, 0);
+            add(sets[2], 0, r.q);
             let cursor = r.q, slot = 0;
             for (let k = 0; k < r.db.length / 2; k++) {
-                add(sets[1 + 2 * slot], cursor, r.db[2 * k]);
-                add(sets[2 + 2 * slot], r.db[2 * k], r.db[2 * k + 1]);
+                add(sets[WF_FIRST_RUN + 2 * slot], cursor, r.db[2 * k]);
+                add(sets[WF_FIRST_RUN + 1 + 2 * slot], r.db[2 * k], r.db[2 * k + 1]);
                 cursor = r.db[2 * k + 1];
                 slot++;
             }
-            add(sets[1 + 2 * slot], cursor, r.d);
+            add(sets[WF_FIRST_RUN + 2 * slot], cursor, r.d);
         });
         // Rows are keyed by index so two requests with the same route still get a row each.
         waterfallChart.data.labels = labels;
@@ -390,7 +412,8 @@
             const tr = body.insertRow();
             const mode = MODES[m.m];
             tr.innerHTML = `<td><span class="mode mode-${mode}">${mode}</span></td><td class="num">${m.n.toLocaleString()}</td><td class="num">${m.rps.toFixed(1)}</td>`
-                + `<td class="num">${m.n ? fmtMs(m.p50) : '–'}</td><td class="num">${m.n ? fmtMs(m.p95) : '–'}</td><td class="num">${m.n ? fmtMs(m.p99) : '–'}</td><td class="num">${m.pk}</td>`;
+                + `<td class="num">${m.n ? fmtMs(m.p50) : '–'}</td><td class="num">${m.n ? fmtMs(m.p95) : '–'}</td><td class="num">${m.n ? fmtMs(m.p99) : '–'}</td>`
+                + `<td class="num muted">${m.n ? fmtMs(m.a50) : '–'}</td><td class="num">${m.pk}</td>`;
         }
     }
 
