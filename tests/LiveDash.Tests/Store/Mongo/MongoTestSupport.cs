@@ -15,13 +15,20 @@ static class MongoTestPaths
         }
     }
 
-    /// <summary>The MongoDB specs and BSON corpus live beside the repository, never in it.</summary>
-    public static string Reference(params string[] parts)
+    /// <summary>
+    /// The BSON corpus, restored from the npm package mongodb-extjson (pinned in scripts/npm-pins.json) into the
+    /// git-ignored tests/.reference/bson-corpus by scripts/restore-libs.py, which `./livedash test` runs first.
+    /// </summary>
+    public static string BsonCorpus
     {
-        var root = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "mongodb-reference"));
-        if (!Directory.Exists(root))
-            throw new InvalidOperationException($"The MongoDB reference material is missing: expected {root} (../shared/mongodb-reference next to the repository).");
-        return Path.Combine([root, .. parts]);
+        get
+        {
+            var dir = Path.Combine(RepoRoot, "tests", ".reference", "bson-corpus");
+            if (!Directory.Exists(dir) || Directory.GetFiles(dir, "*.json").Length == 0)
+                throw new InvalidOperationException($"The BSON corpus is missing: expected its *.json files in {dir}. " +
+                    "Restore it with `python3 scripts/restore-libs.py` (`./livedash test` does this before the tests).");
+            return dir;
+        }
     }
 
     /// <summary>
