@@ -26,5 +26,5 @@ PY
 
 printf '%s orders with embedded lines, %s bytes of BSON\n' "$docs" "$size"
 printf '%-36s %14s\n' "decoder" "docs/s"
-printf '%-36s %14s\n' "LiveDash (C#, web/Store/Mongo/Bson)" "$ours"
+printf '%-36s %14s\n' "LiveDash (C#, mongo/Bson)" "$ours"
 printf '%-36s %14s\n' "pymongo $("$python" -c 'import pymongo; print(pymongo.version)') C extension" "$theirs"

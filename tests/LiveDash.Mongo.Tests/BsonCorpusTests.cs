@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using LiveDash.Store.Mongo;
 
-namespace LiveDash.Tests.Store.Mongo;
+namespace LiveDash.Mongo.Tests;
 
 /// <summary>The official BSON corpus (restored into tests/.reference/bson-corpus), for every type the codec supports.</summary>
 public class BsonCorpusTests

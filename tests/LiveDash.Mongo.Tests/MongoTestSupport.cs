@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using LiveDash.Store.Mongo;
 
-namespace LiveDash.Tests.Store.Mongo;
+namespace LiveDash.Mongo.Tests;
 
 static class MongoTestPaths
 {
@@ -39,7 +38,7 @@ static class MongoTestPaths
         Environment.GetEnvironmentVariable("LIVEDASH_PYTHON") is { Length: > 0 } configured ? configured
         : File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
-    public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Store", "Mongo", name);
+    public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, name);
 
     public static Process StartPython(string script, string arguments = "")
     {
