@@ -177,13 +177,7 @@ public sealed class MockProtocolTests(MockMongod server) : IClassFixture<MockMon
     [Fact]
     public async Task ConnectionRefusedIsAConnectionError()
     {
-        int port;
-        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        using var client = new MongoClient(MongoUrl.Parse($"mongodb://127.0.0.1:{port}/x?connectTimeoutMS=1000"));
+        using var client = MockMongod.ClientOfAClosedPort(out var port);
         var e = await Assert.ThrowsAsync<MongoConnectionException>(() => client.RunCommandAsync(Cmd("ping", 1), true, default).AsTask());
         Assert.Contains($"127.0.0.1:{port}", e.Message);
         Assert.Throws<MongoConnectionException>(() => client.RunCommandAsync(Cmd("ping", 1), false, default).Result());

@@ -84,6 +84,17 @@ public sealed class MockMongod : IDisposable
 
     public MongoClient Client(string options = "") => new(MongoUrl.Parse(ConnectionString(options)));
 
+    /// <summary>A client of a local port nobody listens on (it was free a moment ago): every command is refused.</summary>
+    public static MongoClient ClientOfAClosedPort(out int port)
+    {
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        return new MongoClient(MongoUrl.Parse($"mongodb://127.0.0.1:{port}/x?connectTimeoutMS=1000"));
+    }
+
     bool _disposed;
 
     public void Dispose()

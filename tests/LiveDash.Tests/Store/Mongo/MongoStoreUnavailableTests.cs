@@ -1,4 +1,5 @@
 using LiveDash.Mongo;
+using LiveDash.Mongo.Tests;
 using LiveDash.Store;
 using LiveDash.Store.Mongo;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,20 +9,10 @@ namespace LiveDash.Tests.Store.Mongo;
 /// <summary>The library reports a server it cannot reach as MongoConnectionException; the store turns that into a 503.</summary>
 public class MongoStoreUnavailableTests
 {
-    static MongoClient ClientOfAClosedPort(out int port)
-    {
-        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        return new MongoClient(MongoUrl.Parse($"mongodb://127.0.0.1:{port}/x?connectTimeoutMS=1000"));
-    }
-
     [Fact]
     public async Task AnUnreachableServerIsStoreUnavailableOnEveryPath()
     {
-        using var client = ClientOfAClosedPort(out var port);
+        using var client = MockMongod.ClientOfAClosedPort(out var port);
         var store = new MongoStore(client, new SeedData(users: 1, products: 1, orders: 1), NullLogger<MongoStore>.Instance);
         var sync = Assert.Throws<StoreUnavailableException>(() => store.FindProduct(1, 0));
         Assert.Contains($"127.0.0.1:{port}", sync.Message);
