@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 orders=${ORDERS:-10000}
 python=${LIVEDASH_PYTHON:-python3}
-[ -x /usr/bin/python3 ] && [ -z "${LIVEDASH_PYTHON:-}" ] && python=/usr/bin/python3  # Debian's, where python3-pymongo-ext lives
+[ -x /usr/bin/python3 ] && [ -z "${LIVEDASH_PYTHON:-}" ] && python=/usr/bin/python3  # Debian's, where python3-bson-ext lives
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -15,7 +15,7 @@ IFS=$'\t' read -r docs size ours < <(dotnet "$here/MongoBson/bin/Release/net10.0
 
 theirs=$("$python" - "$work/orders.bson" "$docs" <<'PY'
 import sys, time, bson
-assert bson.has_c(), "pymongo's C extension (python3-pymongo-ext) is not installed"
+assert bson.has_c(), "pymongo's C BSON extension is not installed (Debian: python3-bson-ext)"
 data = open(sys.argv[1], "rb").read()
 expected = int(sys.argv[2])
 assert len(bson.decode_all(data)) == expected
@@ -26,5 +26,5 @@ PY
 
 printf '%s orders with embedded lines, %s bytes of BSON\n' "$docs" "$size"
 printf '%-36s %14s\n' "decoder" "docs/s"
-printf '%-36s %14s\n' "LiveDash (C#, web/Store/Mongo/Bson)" "$ours"
+printf '%-36s %14s\n' "LiveDash (C#, mongo/Bson)" "$ours"
 printf '%-36s %14s\n' "pymongo $("$python" -c 'import pymongo; print(pymongo.version)') C extension" "$theirs"

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using LiveDash.Store;
+using LiveDash.Mongo;
 using LiveDash.Store.Mongo;
 
 // Decodes the store's order documents (embedded lines, decimal128 prices) with LiveDash's BSON codec,

@@ -1,3 +1,5 @@
+using LiveDash.Mongo;
+
 namespace LiveDash.Store.Mongo;
 
 public static class MongoExtensions

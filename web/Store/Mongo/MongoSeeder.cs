@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LiveDash.Mongo;
 
 namespace LiveDash.Store.Mongo;
 

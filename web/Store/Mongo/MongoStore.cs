@@ -1,4 +1,5 @@
 using System.Text;
+using LiveDash.Mongo;
 
 namespace LiveDash.Store.Mongo;
 
@@ -17,28 +18,36 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
 
     public string Name => "MongoDB";
 
-    public IReadOnlyList<ProductSummary> Featured(int dbLatencyMs) => FeaturedCore(dbLatencyMs, false, default).Result();
-    public Task<IReadOnlyList<ProductSummary>> FeaturedAsync(int dbLatencyMs, CancellationToken ct) => FeaturedCore(dbLatencyMs, true, ct).AsTask();
+    public IReadOnlyList<ProductSummary> Featured(int dbLatencyMs) => Sync(FeaturedCore(dbLatencyMs, false, default));
+    public Task<IReadOnlyList<ProductSummary>> FeaturedAsync(int dbLatencyMs, CancellationToken ct) => Async(FeaturedCore(dbLatencyMs, true, ct));
 
-    public ProductPage SearchProducts(string search, int page, int dbLatencyMs) => SearchCore(search, page, dbLatencyMs, false, default).Result();
-    public Task<ProductPage> SearchProductsAsync(string search, int page, int dbLatencyMs, CancellationToken ct) => SearchCore(search, page, dbLatencyMs, true, ct).AsTask();
+    public ProductPage SearchProducts(string search, int page, int dbLatencyMs) => Sync(SearchCore(search, page, dbLatencyMs, false, default));
+    public Task<ProductPage> SearchProductsAsync(string search, int page, int dbLatencyMs, CancellationToken ct) => Async(SearchCore(search, page, dbLatencyMs, true, ct));
 
-    public Product? FindProduct(int id, int dbLatencyMs) => FindProductCore(id, dbLatencyMs, false, default).Result();
-    public Task<Product?> FindProductAsync(int id, int dbLatencyMs, CancellationToken ct) => FindProductCore(id, dbLatencyMs, true, ct).AsTask();
+    public Product? FindProduct(int id, int dbLatencyMs) => Sync(FindProductCore(id, dbLatencyMs, false, default));
+    public Task<Product?> FindProductAsync(int id, int dbLatencyMs, CancellationToken ct) => Async(FindProductCore(id, dbLatencyMs, true, ct));
 
-    public UserAccount? FindUser(int id, int dbLatencyMs) => FindUserCore(id, dbLatencyMs, false, default).Result();
-    public Task<UserAccount?> FindUserAsync(int id, int dbLatencyMs, CancellationToken ct) => FindUserCore(id, dbLatencyMs, true, ct).AsTask();
+    public UserAccount? FindUser(int id, int dbLatencyMs) => Sync(FindUserCore(id, dbLatencyMs, false, default));
+    public Task<UserAccount?> FindUserAsync(int id, int dbLatencyMs, CancellationToken ct) => Async(FindUserCore(id, dbLatencyMs, true, ct));
 
-    public IReadOnlyList<OrderSummary> RecentOrders(int userId, int dbLatencyMs) => RecentOrdersCore(userId, dbLatencyMs, false, default).Result();
-    public Task<IReadOnlyList<OrderSummary>> RecentOrdersAsync(int userId, int dbLatencyMs, CancellationToken ct) => RecentOrdersCore(userId, dbLatencyMs, true, ct).AsTask();
+    public IReadOnlyList<OrderSummary> RecentOrders(int userId, int dbLatencyMs) => Sync(RecentOrdersCore(userId, dbLatencyMs, false, default));
+    public Task<IReadOnlyList<OrderSummary>> RecentOrdersAsync(int userId, int dbLatencyMs, CancellationToken ct) => Async(RecentOrdersCore(userId, dbLatencyMs, true, ct));
 
     public async Task PingAsync(CancellationToken ct)
     {
-        await client.RunCommandAsync(new BsonDocument { { "ping", 1 } }, async: true, ct, database: "admin");
-        await client.Pool.FillToMinimumAsync(ct);
+        try
+        {
+            await client.RunCommandAsync(new BsonDocument { { "ping", 1 } }, async: true, ct, database: "admin");
+            await client.Pool.FillToMinimumAsync(ct);
+        }
+        catch (MongoConnectionException e) { throw Unavailable(e); }
     }
 
-    public Task EnsureSeededAsync(CancellationToken ct) => new MongoSeeder(client, logger).EnsureSeededAsync(seed, ct);
+    public async Task EnsureSeededAsync(CancellationToken ct)
+    {
+        try { await new MongoSeeder(client, logger).EnsureSeededAsync(seed, ct); }
+        catch (MongoConnectionException e) { throw Unavailable(e); }
+    }
 
     public IReadOnlyDictionary<string, object?> Describe()
     {
@@ -189,6 +198,20 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
             throw new StoreUnavailableException(_latencyError, e);
         }
     }
+
+    static T Sync<T>(ValueTask<T> operation)
+    {
+        try { return operation.Result(); }
+        catch (MongoConnectionException e) { throw Unavailable(e); }
+    }
+
+    static async Task<T> Async<T>(ValueTask<T> operation)
+    {
+        try { return await operation; }
+        catch (MongoConnectionException e) { throw Unavailable(e); }
+    }
+
+    static StoreUnavailableException Unavailable(MongoConnectionException e) => new(e.Message, e);
 
     static bool RefusesJavaScript(MongoCommandException e) =>
         e.Code == 139 // JSInterpreterFailure

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 public readonly record struct MongoPoolStats(int MaxSize, int MinSize, int Open, int Idle, int InUse, long Created, long Discarded);
 
@@ -25,7 +25,7 @@ public sealed class MongoConnectionPool(MongoUrl url) : IDisposable
         url.MaxPoolSize - _slots.CurrentCount, Interlocked.Read(ref _created), Interlocked.Read(ref _discarded));
 
     /// <summary>Waits (blocking when !async) for a free slot, then hands out an idle connection or opens a new one.</summary>
-    public async ValueTask<MongoConnection> CheckOutAsync(bool async, CancellationToken ct)
+    internal async ValueTask<MongoConnection> CheckOutAsync(bool async, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var got = async ? await _slots.WaitAsync(url.WaitQueueTimeout, ct) : _slots.Wait(url.WaitQueueTimeout, ct);
@@ -50,7 +50,7 @@ public sealed class MongoConnectionPool(MongoUrl url) : IDisposable
         }
     }
 
-    public void CheckIn(MongoConnection connection)
+    internal void CheckIn(MongoConnection connection)
     {
         if (connection.IsBroken || connection.Generation != Volatile.Read(ref _generation) || _disposed) Discard(connection);
         else _idle.Push(connection);
@@ -58,7 +58,7 @@ public sealed class MongoConnectionPool(MongoUrl url) : IDisposable
     }
 
     /// <summary>Retires every connection (idle now, checked-out ones when they come back): after an outage none of them can be trusted.</summary>
-    public void Clear()
+    internal void Clear()
     {
         Interlocked.Increment(ref _generation);
         while (_idle.TryPop(out var idle)) Discard(idle);

@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 /// <summary>A kind 1 section: documents sent beside the command body (e.g. <c>insert</c>'s "documents").</summary>
 public sealed record DocumentSequence(string Identifier, IReadOnlyList<BsonDocument> Documents);
 
 /// <summary>OP_MSG framing (specs/OP_MSG.md): header, flagBits, sections of kind 0 and 1, optional CRC-32C.</summary>
-public static class OpMsg
+static class OpMsg
 {
     public const int OpCode = 2013;
     public const int HeaderLength = 16;

@@ -1,6 +1,5 @@
-using LiveDash.Store.Mongo;
 
-namespace LiveDash.Tests.Store.Mongo;
+namespace LiveDash.Mongo.Tests;
 
 /// <summary>The conversations printed in specs/auth.md, replayed with the spec's client nonces.</summary>
 public class ScramTests

@@ -5,10 +5,10 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 /// <summary>What the handshake reply told us about the server.</summary>
-public sealed record MongoServerDescription(int MaxWireVersion, int MaxMessageSizeBytes, int MaxBsonObjectSize, int MaxWriteBatchSize);
+sealed record MongoServerDescription(int MaxWireVersion, int MaxMessageSizeBytes, int MaxBsonObjectSize, int MaxWriteBatchSize);
 
 /// <summary>
 /// One TCP connection speaking OP_MSG. Every operation takes <c>async</c>: false runs blocking Socket
@@ -16,7 +16,7 @@ public sealed record MongoServerDescription(int MaxWireVersion, int MaxMessageSi
 /// socket's async calls. One code path, so Sync and Async send the same bytes (Npgsql's pattern).
 /// Any I/O or protocol failure marks the connection broken; the pool then discards it.
 /// </summary>
-public sealed class MongoConnection : IDisposable
+sealed class MongoConnection : IDisposable
 {
     public const int MinWireVersion = 6; // MongoDB 3.6: the first with OP_MSG
     const int DefaultMaxMessageSize = 48_000_000;

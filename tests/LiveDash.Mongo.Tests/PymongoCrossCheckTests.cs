@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using LiveDash.Store.Mongo;
 
-namespace LiveDash.Tests.Store.Mongo;
+namespace LiveDash.Mongo.Tests;
 
 /// <summary>Random documents through pymongo's BSON (Debian python3-pymongo) and ours, both directions.</summary>
 public class PymongoCrossCheckTests

@@ -1,6 +1,5 @@
-using LiveDash.Store.Mongo;
 
-namespace LiveDash.Tests.Store.Mongo;
+namespace LiveDash.Mongo.Tests;
 
 public class MongoUrlTests
 {

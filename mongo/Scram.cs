@@ -3,14 +3,14 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 /// <summary>
 /// The client side of SCRAM-SHA-1 / SCRAM-SHA-256 (RFC 5802, RFC 7677) as specs/auth.md profiles it:
 /// no channel binding ("n,,"), user names not SASLprep'd, SHA-1 uses MongoDB's MD5 password digest,
 /// SHA-256 SASLprep's the password, iteration count at least 4096, salted passwords cached.
 /// </summary>
-public sealed class ScramClient
+sealed class ScramClient
 {
     const int MinIterations = 4096;
     static readonly ConcurrentDictionary<(string Mechanism, string Password, string Salt, int Iterations), byte[]> SaltedPasswords = new();

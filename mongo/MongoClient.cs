@@ -1,4 +1,4 @@
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 public sealed record FindOptions(BsonDocument? Sort = null, BsonDocument? Projection = null, int? Skip = null, int? Limit = null,
     int? BatchSize = null, bool SingleBatch = false, int? Take = null);
@@ -131,7 +131,7 @@ public sealed class MongoClient(MongoUrl url) : IDisposable
     }
 
     /// <summary>Turns <c>ok: 0</c>, write errors and write-concern errors into <see cref="MongoCommandException"/>.</summary>
-    public static BsonDocument Check(BsonDocument reply, BsonDocument command)
+    internal static BsonDocument Check(BsonDocument reply, BsonDocument command)
     {
         var name = command.Count > 0 ? command.Elements[0].Name : "command";
         if (!MongoReply.IsOk(reply))
@@ -147,7 +147,8 @@ public sealed class MongoClient(MongoUrl url) : IDisposable
     public void Dispose() => Pool.Dispose();
 }
 
-static class SyncPath
+/// <summary>The blocking half of every <c>async: bool</c> method of <see cref="MongoClient"/>.</summary>
+public static class SyncPath
 {
     /// <summary>Unwraps a ValueTask from an <c>async: false</c> call, which has already finished on this thread.</summary>
     public static T Result<T>(this ValueTask<T> task) => task.IsCompleted

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 /// <summary>Strict BSON decoding and encoding (bsonspec.org 1.1) for the types LiveDash uses.</summary>
 public static class Bson
@@ -147,7 +147,7 @@ public static class Bson
 public sealed record UnsupportedBsonType(byte Type, string ExtendedJsonKey, string Reason);
 
 /// <summary>A growable write buffer rented from <see cref="ArrayPool{T}"/>, with BSON writers.</summary>
-public sealed class BsonBuffer(int initialCapacity = 256) : IDisposable
+sealed class BsonBuffer(int initialCapacity = 256) : IDisposable
 {
     static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
     byte[] _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);

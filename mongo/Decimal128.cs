@@ -1,4 +1,4 @@
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 /// <summary>
 /// IEEE 754-2008 decimal128 in the binary integer decimal (BID) encoding BSON uses, kept as its raw

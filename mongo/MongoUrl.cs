@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 public enum MongoAuthMechanism { Negotiate, ScramSha1, ScramSha256 }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using LiveDash.Store.Mongo;
 
-namespace LiveDash.Tests.Store.Mongo;
+namespace LiveDash.Mongo.Tests;
 
 static class MongoTestPaths
 {
@@ -15,13 +14,20 @@ static class MongoTestPaths
         }
     }
 
-    /// <summary>The MongoDB specs and BSON corpus live beside the repository, never in it.</summary>
-    public static string Reference(params string[] parts)
+    /// <summary>
+    /// The BSON corpus, restored from the npm package mongodb-extjson (pinned in scripts/npm-pins.json) into the
+    /// git-ignored tests/.reference/bson-corpus by scripts/restore-libs.py, which `./livedash test` runs first.
+    /// </summary>
+    public static string BsonCorpus
     {
-        var root = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "mongodb-reference"));
-        if (!Directory.Exists(root))
-            throw new InvalidOperationException($"The MongoDB reference material is missing: expected {root} (../shared/mongodb-reference next to the repository).");
-        return Path.Combine([root, .. parts]);
+        get
+        {
+            var dir = Path.Combine(RepoRoot, "tests", ".reference", "bson-corpus");
+            if (!Directory.Exists(dir) || Directory.GetFiles(dir, "*.json").Length == 0)
+                throw new InvalidOperationException($"The BSON corpus is missing: expected its *.json files in {dir}. " +
+                    "Restore it with `python3 scripts/restore-libs.py` (`./livedash test` does this before the tests).");
+            return dir;
+        }
     }
 
     /// <summary>
@@ -32,7 +38,7 @@ static class MongoTestPaths
         Environment.GetEnvironmentVariable("LIVEDASH_PYTHON") is { Length: > 0 } configured ? configured
         : File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
-    public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Store", "Mongo", name);
+    public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, name);
 
     public static Process StartPython(string script, string arguments = "")
     {
@@ -77,6 +83,17 @@ public sealed class MockMongod : IDisposable
     public string ConnectionString(string options = "") => $"mongodb://127.0.0.1:{Port}/livedash_test{(options.Length > 0 ? "?" + options : "")}";
 
     public MongoClient Client(string options = "") => new(MongoUrl.Parse(ConnectionString(options)));
+
+    /// <summary>A client of a local port nobody listens on (it was free a moment ago): every command is refused.</summary>
+    public static MongoClient ClientOfAClosedPort(out int port)
+    {
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        return new MongoClient(MongoUrl.Parse($"mongodb://127.0.0.1:{port}/x?connectTimeoutMS=1000"));
+    }
 
     bool _disposed;
 

@@ -2,12 +2,12 @@ using System.Buffers.Binary;
 using System.Collections;
 using System.Security.Cryptography;
 
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
 /// <summary>Thrown when bytes are not valid BSON (or a value cannot be encoded as BSON).</summary>
 public sealed class BsonFormatException(string message) : FormatException(message);
 
-public enum BsonType : byte
+enum BsonType : byte
 {
     Double = 0x01, String = 0x02, Document = 0x03, Array = 0x04, Binary = 0x05, ObjectId = 0x07, Boolean = 0x08,
     DateTime = 0x09, Null = 0x0A, Regex = 0x0B, Int32 = 0x10, Timestamp = 0x11, Int64 = 0x12, Decimal128 = 0x13,
@@ -148,7 +148,8 @@ public readonly record struct ObjectId(uint Timestamp, ulong Tail)
     }
 }
 
-static class BsonValues
+/// <summary>Equality and a readable description of any value the codec produces, for comparisons and error messages.</summary>
+public static class BsonValues
 {
     public static bool AreEqual(object? a, object? b) => (a, b) switch
     {

@@ -1,7 +1,10 @@
-namespace LiveDash.Store.Mongo;
+namespace LiveDash.Mongo;
 
-/// <summary>The server could not be reached, hung up, timed out or broke the protocol: the store answers 503 and the pool heals.</summary>
-public class MongoConnectionException(string message, Exception? inner = null) : StoreUnavailableException(message, inner);
+/// <summary>
+/// The server could not be reached, hung up, timed out or broke the protocol: the connection is discarded and
+/// the pool heals. The caller decides what that means for its users (LiveDash's store answers 503).
+/// </summary>
+public class MongoConnectionException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The server sent bytes that are not a valid reply; the connection is discarded.</summary>
 public sealed class MongoProtocolException(string message, Exception? inner = null) : MongoConnectionException(message, inner);

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
-using LiveDash.Store.Mongo;
 
-namespace LiveDash.Tests.Store.Mongo;
+namespace LiveDash.Mongo.Tests;
 
 public class OpMsgTests
 {
