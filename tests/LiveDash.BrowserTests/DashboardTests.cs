@@ -37,6 +37,14 @@ public class DashboardTests(KestrelApp app, ITestOutputHelper output) : IClassFi
             await page.WaitForFunctionAsync("() => window.liveDash && window.liveDash.connected && window.liveDash.ticks > 4", null, wait);
             await page.WaitForFunctionAsync("() => Number(document.getElementById('dash').dataset.waterfallBars) > 0", null, wait);
             Assert.True(await page.Locator("#empty").IsHiddenAsync());
+            // End to end is the headline; in app is drawn beside it.
+            await page.WaitForFunctionAsync(@"() => {
+                const chart = Chart.getChart('c-latency');
+                const points = label => chart.data.datasets.find(d => d.label === label).data.filter(p => p.y != null).length;
+                return points('p50') > 0 && points('in-app p50') > 0 && points('waiting for a thread (mean)') > 0;
+            }", null, wait);
+            Assert.Matches(@"\d", await page.Locator("#s-p").TextContentAsync() ?? "");
+            Assert.Matches(@"\d", await page.Locator("#s-inapp").TextContentAsync() ?? "");
             var markersBefore = await page.EvaluateAsync<int>("() => window.liveDash.markers.length");
 
             (await admin.PutAsJsonAsync("/admin/api/settings", new { mode = "Sync" })).EnsureSuccessStatusCode();
