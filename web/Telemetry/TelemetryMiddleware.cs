@@ -25,7 +25,9 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
     public async Task InvokeAsync(HttpContext context)
     {
         var arrived = Stopwatch.GetTimestamp();
-        var arrival = context.Features.Get<ArrivalWatcher.ConnectionArrival>();
+        // One request at a time per connection is what the watcher can attribute; HTTP/2 multiplexes, so it counts from here.
+        var arrival = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)
+            ? context.Features.Get<ArrivalWatcher.ConnectionArrival>() : null;
         var received = arrival?.Take() ?? 0;
         // The hub's own connection lasts as long as a dashboard stays open; it is not a request to measure.
         if (context.Request.Path.StartsWithSegments(TelemetryExtensions.HubPath))
