@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LiveDash.Tests;
 
 /// <summary>
-/// The app on the real PostgreSQL cluster that ./livedash test starts (ConnectionStrings__Postgres).
+/// The app on the real PostgreSQL cluster that ./livedash test starts (LIVEDASH_TEST_PG).
 /// One instance per test collection; tests that change settings put them back.
 /// </summary>
 public class LiveDashApp : WebApplicationFactory<Program>
@@ -16,13 +16,7 @@ public class LiveDashApp : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("LIVEDASH_PG")))
-            throw new InvalidOperationException("The tests need PostgreSQL: run them with ./livedash test (it starts a private cluster and sets ConnectionStrings__Postgres).");
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("LiveDash:AdminPassword", AdminPassword);
-        builder.UseSetting("LiveDash:StateDir", _stateDir);
-        builder.UseSetting("LiveDash:DbLatencyMs", "1");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        TestHost.Isolate(builder, _stateDir, AdminPassword, new Dictionary<string, string?> { ["LiveDash:DbLatencyMs"] = "1" });
     }
 
     public RuntimeSettings Settings => Services.GetRequiredService<RuntimeSettings>();

@@ -45,7 +45,7 @@ public static class StoreExtensions
     static void AddPostgresStore(this WebApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? Environment.GetEnvironmentVariable("LIVEDASH_PG")
+            ?? builder.Configuration["LIVEDASH_PG"]
             ?? throw new InvalidOperationException(
                 "No PostgreSQL connection string: start the app with ./livedash up, or set LIVEDASH_PG or ConnectionStrings__Postgres.");
         var csb = new NpgsqlConnectionStringBuilder(connectionString);

@@ -22,16 +22,15 @@ public sealed class MongoAppFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.UseSetting("Database:Provider", "MongoDB");
-        builder.UseSetting("ConnectionStrings:Mongo", _server.ConnectionString("maxPoolSize=20&appName=LiveDashE2E"));
-        builder.UseSetting("Database:Seed:Users", Seed.Users.ToString());
-        builder.UseSetting("Database:Seed:Products", Seed.Products.ToString());
-        builder.UseSetting("Database:Seed:Orders", Seed.Orders.ToString());
-        builder.UseSetting("LiveDash:AdminPassword", AdminPassword);
-        builder.UseSetting("LiveDash:DbLatencyMs", "0");
-        builder.UseSetting("LiveDash:StateDir", _stateDir);
+        TestHost.Isolate(builder, _stateDir, AdminPassword, new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "MongoDB",
+            ["ConnectionStrings:Mongo"] = _server.ConnectionString("maxPoolSize=20&appName=LiveDashE2E"),
+            ["Database:Seed:Users"] = Seed.Users.ToString(),
+            ["Database:Seed:Products"] = Seed.Products.ToString(),
+            ["Database:Seed:Orders"] = Seed.Orders.ToString(),
+            ["LiveDash:DbLatencyMs"] = "0",
+        });
     }
 
     public HttpClient Admin()
