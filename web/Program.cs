@@ -1,4 +1,5 @@
 using LiveDash.Admin;
+using LiveDash.Site;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 
@@ -12,11 +13,13 @@ builder.Services.AddRazorPages();
 var app = builder.Build();
 
 app.UseTelemetry();
+app.UseSiteErrors();
+app.UseSecurityHeaders();
 app.UseStoreUnavailableAnswers();
-app.UseStatusCodePagesWithReExecute("/status/{0}");
 app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
+app.UseAdminApiProtection();
 app.UseAuthorization();
 app.UseTelemetryHandlerStart();
 
