@@ -2,6 +2,7 @@ using LiveDash.Admin;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LiveDash.Tests;
 
@@ -14,9 +15,18 @@ public class LiveDashApp : WebApplicationFactory<Program>
     public const string AdminPassword = "test-admin-password";
     readonly string _stateDir = Directory.CreateTempSubdirectory("livedash-test-").FullName;
 
+    /// <summary>Settings on top of the test ones (e.g. another database).</summary>
+    public IReadOnlyDictionary<string, string?> ExtraSettings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Everything the app logged (its own categories from Information up, the rest from Warning up).</summary>
+    public TestLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        TestHost.Isolate(builder, _stateDir, AdminPassword, new Dictionary<string, string?> { ["LiveDash:DbLatencyMs"] = "1" });
+        var settings = new Dictionary<string, string?> { ["LiveDash:DbLatencyMs"] = "1", ["Logging:LogLevel:LiveDash"] = "Information" };
+        foreach (var (key, value) in ExtraSettings) settings[key] = value;
+        TestHost.Isolate(builder, _stateDir, AdminPassword, settings);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     public RuntimeSettings Settings => Services.GetRequiredService<RuntimeSettings>();
