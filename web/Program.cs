@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
 builder.AddStore();
 builder.AddAdmin();
+builder.AddSite();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();

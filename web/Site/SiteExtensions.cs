@@ -12,6 +12,17 @@ public static class SiteExtensions
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>Request bodies here are small JSON or forms; a longer address than this is refused with a readable 414.</summary>
+    public const int MaxRequestBodyBytes = 1024 * 1024;
+    public const int MaxRequestTargetLength = 8 * 1024;
+
+    public static void AddSite(this WebApplicationBuilder builder) => builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        // Kestrel answers longer request lines itself, with no body; below this the app answers 414 with one.
+        kestrel.Limits.MaxRequestLineSize = 8 * MaxRequestTargetLength;
+    });
+
     public static void UseSiteErrors(this WebApplication app)
     {
         app.UseWhen(c => ApiProblem.IsApiPath(c.Request.Path),
@@ -33,9 +44,19 @@ public static class SiteExtensions
         });
     }
 
+    /// <summary>The security headers, and the 414 for over-long addresses (written here: re-executing such a request would fail again).</summary>
     public static void UseSecurityHeaders(this WebApplication app) => app.Use((context, next) =>
     {
         ApplySecurityHeaders(context.Response);
+        var request = context.Request;
+        if ((request.Path.Value?.Length ?? 0) + (request.QueryString.Value?.Length ?? 0) > MaxRequestTargetLength)
+        {
+            if (ApiProblem.IsApiPath(request.Path))
+                return ApiProblem.WriteAsync(context, StatusCodes.Status414UriTooLong, $"the address is too long (at most {MaxRequestTargetLength} characters)");
+            context.Response.StatusCode = StatusCodes.Status414UriTooLong;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync($"414: the address is too long (at most {MaxRequestTargetLength} characters)");
+        }
         return next(context);
     });
 

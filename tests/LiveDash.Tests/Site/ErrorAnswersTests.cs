@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LiveDash.Site;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveDash.Tests.Site;
 
@@ -103,4 +105,60 @@ public partial class ErrorAnswersTests(LiveDashApp app)
 
     [GeneratedRegex(@"<[^>]+\son[a-z]+\s*=", RegexOptions.IgnoreCase)]
     private static partial Regex InlineHandler();
+}
+
+/// <summary>The limits only a real Kestrel enforces, and an unhandled exception.</summary>
+public class ErrorBodiesTests
+{
+    sealed class ThrowingApp : LiveDashApp
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            // Runs after the app's own pipeline, where no endpoint matched: a stand-in for a bug in a handler.
+            builder.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new Throwing()));
+        }
+
+        sealed class Throwing : Microsoft.AspNetCore.Hosting.IStartupFilter
+        {
+            public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+            {
+                next(app);
+                app.Run(context => context.Request.Path.Value!.EndsWith("/boom") ? throw new InvalidOperationException("boom") : Task.CompletedTask);
+            };
+        }
+    }
+
+    [Fact]
+    public async Task TooLargeTooLongAndFailedAnswersHaveProblemBodiesUnderApi()
+    {
+        await using var app = new KestrelApp();
+        using var admin = app.Http(admin: true);
+        var big = await admin.PutAsync("/admin/api/settings", new StringContent($$"""{"mode":"{{new string('x', 2 * SiteExtensions.MaxRequestBodyBytes)}}"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+        Assert.Equal(ApiProblem.ContentType, big.Content.Headers.ContentType?.MediaType);
+
+        using var http = app.Http();
+        var longUrl = await http.GetAsync("/api/products?search=" + new string('a', SiteExtensions.MaxRequestTargetLength));
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, longUrl.StatusCode);
+        Assert.Equal(414, (await longUrl.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        var longPage = await http.GetAsync("/products?search=" + new string('a', SiteExtensions.MaxRequestTargetLength));
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, longPage.StatusCode);
+        Assert.Contains("too long", await longPage.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task AnUnhandledExceptionIsA500ProblemUnderApiAndTheStatusPageElsewhere()
+    {
+        await using var app = new ThrowingApp();
+        var client = app.CreateClient();
+        var api = await client.GetAsync("/api/boom");
+        Assert.Equal(HttpStatusCode.InternalServerError, api.StatusCode);
+        Assert.Equal(ApiProblem.ContentType, api.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("boom", (await api.Content.ReadAsStringAsync()).Replace("/api/boom", ""));
+        var page = await client.GetAsync("/boom");
+        Assert.Equal(HttpStatusCode.InternalServerError, page.StatusCode);
+        Assert.Contains("<html", await page.Content.ReadAsStringAsync());
+        Assert.Contains(app.Logs.Since(DateTimeOffset.MinValue), l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains("unhandled", StringComparison.OrdinalIgnoreCase));
+    }
 }
