@@ -53,7 +53,7 @@ public sealed class StoreHealth(ILogger<StoreHealth> logger, TimeProvider time)
         Interlocked.Increment(ref _total);
         var last = Interlocked.Read(ref _lastReport);
         if (time.GetElapsedTime(last, now) < ReportEvery || Interlocked.CompareExchange(ref _lastReport, now, last) != last) return;
-        logger.LogWarning("The database is still unreachable after {Seconds:F0} s: {Count} requests answered 503 in the last {Window:F0} s ({Message})",
+        logger.LogWarning("The database is still unreachable after {Seconds:F0} s: {Count} database calls failed in the last {Window:F0} s ({Message})",
             time.GetElapsedTime(Interlocked.Read(ref _outageStarted), now).TotalSeconds, Interlocked.Exchange(ref _sinceReport, 0),
             time.GetElapsedTime(last, now).TotalSeconds, message);
     }
@@ -66,7 +66,7 @@ public sealed class StoreHealth(ILogger<StoreHealth> logger, TimeProvider time)
         {
             if (!_down) return;
             _down = false;
-            logger.LogInformation("The database is reachable again after {Seconds:F1} s ({Count} requests answered 503 in all)",
+            logger.LogInformation("The database is reachable again after {Seconds:F1} s ({Count} database calls failed in all)",
                 time.GetElapsedTime(_outageStarted).TotalSeconds, Interlocked.Read(ref _total));
         }
     }

@@ -86,7 +86,7 @@ public class OutageTests(LiveDashApp app)
         Assert.True(answers > 100, $"only {answers} requests were answered during the outage");
         Assert.True(lines.Count < 20, $"{lines.Count} log lines for {answers} requests in an 11 s outage:\n{report}");
         Assert.Single(lines, l => l.Message.Contains("became unreachable"));
-        Assert.Contains(lines, l => l.Message.Contains("still unreachable") && l.Message.Contains("requests answered 503"));
+        Assert.Contains(lines, l => l.Message.Contains("still unreachable") && l.Message.Contains("calls failed"));
         Assert.Single(lines, l => l.Message.Contains("reachable again"));
     }
 
