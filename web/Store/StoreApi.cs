@@ -54,10 +54,11 @@ public static class StoreApi
         var clock = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(4));
+        var started = health.CallStarted();
         try
         {
             await backend.PingAsync(timeout.Token);
-            health.ReportAvailable();
+            health.ReportAvailable(started);
             if (!health.IsSeeded) status = "not seeded";
         }
         catch (Exception e) when (e is StoreUnavailableException || (e is OperationCanceledException && !ct.IsCancellationRequested))

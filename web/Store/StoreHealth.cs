@@ -25,10 +25,13 @@ public sealed class StoreHealth(ILogger<StoreHealth> logger, TimeProvider time)
 
     public bool IsDown => _down;
 
-    public void MarkSeeded()
+    /// <summary>When a database call starts: 0 while the database is up (free), else the time, for <see cref="ReportAvailable"/>.</summary>
+    public long CallStarted() => _down ? time.GetTimestamp() : 0;
+
+    public void MarkSeeded(long started)
     {
         _seeded = true;
-        ReportAvailable();
+        ReportAvailable(started);
     }
 
     /// <summary>A request (or the seeder) could not reach the database.</summary>
@@ -58,13 +61,17 @@ public sealed class StoreHealth(ILogger<StoreHealth> logger, TimeProvider time)
             time.GetElapsedTime(last, now).TotalSeconds, message);
     }
 
-    /// <summary>A database round trip succeeded.</summary>
-    public void ReportAvailable()
+    /// <summary>
+    /// A database call that started at <paramref name="started"/> (from <see cref="CallStarted"/>) succeeded. Calls that
+    /// were already under way when the outage began prove nothing (they finish as the server shuts down), so they
+    /// do not end it: one outage, one pair of lines.
+    /// </summary>
+    public void ReportAvailable(long started)
     {
         if (!_down) return;
         lock (_transition)
         {
-            if (!_down) return;
+            if (!_down || started < _outageStarted) return;
             _down = false;
             logger.LogInformation("The database is reachable again after {Seconds:F1} s ({Count} database calls failed in all)",
                 time.GetElapsedTime(_outageStarted).TotalSeconds, Interlocked.Read(ref _total));

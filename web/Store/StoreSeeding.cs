@@ -10,10 +10,11 @@ public sealed class StoreSeeding(IStoreBackend backend, StoreHealth health) : Ba
 
     public async Task<bool> TrySeedAsync(CancellationToken ct)
     {
+        var started = health.CallStarted();
         try
         {
             await backend.EnsureSeededAsync(ct);
-            health.MarkSeeded();
+            health.MarkSeeded(started);
             return true;
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

@@ -51,6 +51,7 @@ public sealed class StoreService(IStoreBackend backend, RuntimeSettings settings
         Func<IStoreBackend, SettingsSnapshot, CancellationToken, Task<T>> async, CancellationToken ct)
     {
         if (!health.IsSeeded) throw new StoreNotSeededException();
+        var started = health.CallStarted();
         var current = settings.Current;
         var token = observer.Begin(label);
         try
@@ -69,7 +70,7 @@ public sealed class StoreService(IStoreBackend backend, RuntimeSettings settings
                     result = await async(backend, current, ct);
                     break;
             }
-            health.ReportAvailable();
+            health.ReportAvailable(started);
             return result;
         }
         finally
