@@ -49,8 +49,7 @@ sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOpti
             return Site.ApiProblem.WriteAsync(Context, StatusCodes.Status429TooManyRequests,
                 $"too many failed admin sign-ins from your address; try again in {SignInThrottle.RetryAfterHeader(wait)} s");
         }
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Basic realm=\"LiveDash admin\", charset=\"UTF-8\"";
-        return Response.WriteAsJsonAsync(new Store.ApiError("admin credentials required: HTTP Basic, user 'admin'"));
+        return Site.ApiProblem.WriteAsync(Context, StatusCodes.Status401Unauthorized, "admin credentials required: HTTP Basic, user 'admin'");
     }
 }

@@ -20,6 +20,8 @@ public partial class ErrorAnswersTests(LiveDashApp app)
     [InlineData("OPTIONS", "/admin/api/settings", 405)]
     [InlineData("PATCH", "/admin/api/settings", 405)]
     [InlineData("GET", "/admin/api/nothing-here", 404)]
+    [InlineData("GET", "/admin/api/settings", 401)]
+    [InlineData("GET", "/admin/api/health", 401)]
     public async Task ApiErrorsAreProblemDetailsWithTheirOwnStatus(string method, string path, int status)
     {
         var response = await app.CreateClient().SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
