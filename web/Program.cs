@@ -1,4 +1,5 @@
 using LiveDash.Admin;
+using LiveDash.Site;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 
@@ -7,16 +8,19 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
 builder.AddStore();
 builder.AddAdmin();
+builder.AddSite();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();
 
 app.UseTelemetry();
+app.UseSiteErrors();
+app.UseSecurityHeaders();
 app.UseStoreUnavailableAnswers();
-app.UseStatusCodePagesWithReExecute("/status/{0}");
 app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
+app.UseAdminApiProtection();
 app.UseAuthorization();
 app.UseTelemetryHandlerStart();
 

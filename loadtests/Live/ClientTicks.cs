@@ -16,7 +16,7 @@ public sealed class ClientTicks(HttpClient adminHttp, string run, TextWriter war
 
     public void Post(ProgressSnapshot snapshot)
     {
-        if (Volatile.Read(ref _stopped) != 0 || snapshot.WarmingUp) return;
+        if (Volatile.Read(ref _stopped) != 0 || snapshot.WarmingUp || !ConsoleView.HasWholeSecond(snapshot)) return;
         // A slow server must not pile up posts: skip a second rather than queue it.
         if (Interlocked.Exchange(ref _busy, 1) != 0) return;
         _ = Task.Run(async () =>

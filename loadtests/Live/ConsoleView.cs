@@ -45,8 +45,18 @@ public sealed class ConsoleView(TextWriter output, bool interactive)
         return await run;
     }
 
-    static string PlainLine(ProgressSnapshot s) => string.Create(CultureInfo.InvariantCulture,
-        $"{(s.WarmingUp ? "warm-up " : "")}{s.Elapsed,6:0.0}s elapsed, {s.Remaining,6:0.0}s left | {s.LastSecondRequests} req/s | p50 {s.LastSecondP50:0.0} ms | p99 {s.LastSecondP99:0.0} ms | in flight {s.InFlight} | requests {s.Requests} | errors {Errors(s.ErrorsByKind)} | dropped {s.Dropped}");
+    /// <summary>
+    /// The last-second figures exist once the phase has run a whole second; before that they would read
+    /// "0 req/s, p50 0.0 ms", which is not what happened. (Elapsed is rounded to 0.1 s, hence "more than 1".)
+    /// </summary>
+    internal static bool HasWholeSecond(ProgressSnapshot s) => s.Elapsed > 1.0;
+
+    static string Rate(ProgressSnapshot s) => HasWholeSecond(s) ? s.LastSecondRequests.ToString(CultureInfo.InvariantCulture) : "–";
+
+    static string Ms(ProgressSnapshot s, double ms) => HasWholeSecond(s) ? ms.ToString("0.0", CultureInfo.InvariantCulture) : "–";
+
+    internal static string PlainLine(ProgressSnapshot s) => string.Create(CultureInfo.InvariantCulture,
+        $"{(s.WarmingUp ? "warm-up " : "")}{s.Elapsed,6:0.0}s elapsed, {s.Remaining,6:0.0}s left | {Rate(s)} req/s | p50 {Ms(s, s.LastSecondP50)} ms | p99 {Ms(s, s.LastSecondP99)} ms | in flight {s.InFlight} | requests {s.Requests} | errors {Errors(s.ErrorsByKind)} | dropped {s.Dropped}");
 
     static string Errors(IReadOnlyDictionary<string, long> errors) =>
         errors.Count == 0 ? "0" : string.Join(", ", errors.Select(e => $"{e.Key}: {e.Value}"));
@@ -56,8 +66,8 @@ public sealed class ConsoleView(TextWriter output, bool interactive)
         table.Rows.Clear();
         table.Title = new TableTitle($"{Markup.Escape(s.Scenario)}{(s.WarmingUp ? " (warm-up)" : "")}");
         table.AddRow("elapsed / remaining", $"{s.Elapsed:0.0} s / {s.Remaining:0.0} s");
-        table.AddRow("requests/s (last second)", s.LastSecondRequests.ToString(CultureInfo.InvariantCulture));
-        table.AddRow("p50 / p99 (last second)", $"{s.LastSecondP50:0.0} ms / {s.LastSecondP99:0.0} ms");
+        table.AddRow("requests/s (last second)", HasWholeSecond(s) ? Rate(s) : "– (first second)");
+        table.AddRow("p50 / p99 (last second)", $"{Ms(s, s.LastSecondP50)} ms / {Ms(s, s.LastSecondP99)} ms");
         table.AddRow("in flight", s.InFlight.ToString(CultureInfo.InvariantCulture));
         table.AddRow("requests", s.Requests.ToString(CultureInfo.InvariantCulture));
         table.AddRow("errors by status", Markup.Escape(Errors(s.ErrorsByKind)));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using LiveDash.LoadTests.Admin;
 using LiveDash.LoadTests.Running;
 
@@ -121,26 +122,70 @@ public static class RunReport
         page.Heading("Latency histogram").Canvas("histogram");
         page.Heading("Per second").Table(["second", "requests", "errors", "dropped", "p50 ms", "p90 ms", "p99 ms", "max ms", "raw p50 ms", "raw p99 ms"],
             r.PerSecond.Select(s => (IReadOnlyList<string>)[s.Second.ToString(Invariant), s.Requests.ToString(Invariant), s.Errors.ToString(Invariant), s.Dropped.ToString(Invariant), F(s.P50), F(s.P90), F(s.P99), F(s.Max), F(s.RawP50), F(s.RawP99)]));
-        return page.Render(r, ChartScript);
+        var data = JsonSerializer.SerializeToNode(r, HtmlPage.Json)!.AsObject();
+        data["bins"] = JsonSerializer.SerializeToNode(LogBins(r.Histogram), HtmlPage.Json);
+        data["partialLastSecond"] = PartialLastSecond(r);
+        return page.Render(data, ChartScript);
     }
 
+    /// <summary>The histogram's resolution (its buckets are about 1% wide): finer bins would be empty by construction.</summary>
+    const double SourceResolution = 1.008;
+
+    /// <summary>
+    /// The latency buckets regrouped into log-spaced bins from the fastest to the slowest request, empty bins included so
+    /// the axis stays honest: <paramref name="most"/> bins, fewer only when the data spans less than the source resolution allows.
+    /// </summary>
+    internal static IReadOnlyList<HistogramBar> LogBins(IReadOnlyList<HistogramBar> source, int most = 30)
+    {
+        if (source.Count == 0) return [];
+        var low = Math.Max(source[0].LowMs, 0.001);
+        var high = Math.Max(source[^1].HighMs, low * SourceResolution);
+        var count = Math.Clamp((int)Math.Floor(Math.Log(high / low) / Math.Log(SourceResolution)), 1, most);
+        var step = Math.Log(high / low) / count;
+        var counts = new long[count];
+        foreach (var bar in source)
+        {
+            var middle = Math.Sqrt(Math.Max(bar.LowMs, 0.001) * Math.Max(bar.HighMs, 0.001));
+            counts[Math.Clamp((int)Math.Floor(Math.Log(middle / low) / step), 0, count - 1)] += bar.Count;
+        }
+        return [.. counts.Select((n, i) => new HistogramBar(low * Math.Exp(i * step), low * Math.Exp((i + 1) * step), n))];
+    }
+
+    /// <summary>How much of the last second the run covered, when it ended part-way through one; null when it ended on a whole second.</summary>
+    internal static double? PartialLastSecond(RunResult r)
+    {
+        if (r.PerSecond.Count == 0) return null;
+        var covered = r.Seconds - (r.PerSecond.Count - 1);
+        return covered is > 0 and < 0.999 ? Math.Round(covered, 3) : null;
+    }
+
+    // Straight segments between the real points (no smoothing), every point drawn; a last second the run covered only
+    // in part is drawn as its rate, marked, instead of as a drop.
     const string ChartScript = """
         const seconds = DATA.perSecond.map(s => s.second);
-        const line = (label, values, color, dash) => ({ label, data: values, borderColor: color, backgroundColor: color, borderDash: dash || [], pointRadius: 0, tension: 0.2 });
-        new Chart(document.getElementById('latency'), { type: 'line', data: { labels: seconds, datasets: [
+        const partial = DATA.partialLastSecond;
+        const last = DATA.perSecond.length - 1;
+        const labels = seconds.map((s, i) => partial !== null && i === last ? `${s} (${partial} s)` : `${s}`);
+        const line = (label, values, color, dash) => ({ label, data: values, borderColor: color, backgroundColor: color, borderDash: dash || [], pointRadius: 2, tension: 0, cubicInterpolationMode: 'default' });
+        const whole = values => values.map((v, i) => partial !== null && i === last ? null : v);
+        const partialRate = (label, values, color) => ({ label, data: values.map((v, i) => partial !== null && i === last ? v / partial : null),
+            borderColor: color, backgroundColor: 'white', pointStyle: 'triangle', pointRadius: 6, showLine: false });
+        new Chart(document.getElementById('latency'), { type: 'line', data: { labels, datasets: [
             line('p50', DATA.perSecond.map(s => s.p50), '#1f77b4'),
             line('p90', DATA.perSecond.map(s => s.p90), '#ff7f0e'),
             line('p99', DATA.perSecond.map(s => s.p99), '#d62728'),
             ...(DATA.openModel ? [line('p99 from actual send', DATA.perSecond.map(s => s.rawP99), '#9467bd', [6, 4])] : [])
         ] }, options: { maintainAspectRatio: false, animation: false, scales: { x: { title: { display: true, text: 'second' } }, y: { title: { display: true, text: 'ms' } } } } });
-        new Chart(document.getElementById('throughput'), { type: 'line', data: { labels: seconds, datasets: [
-            line('requests/s', DATA.perSecond.map(s => s.requests), '#2ca02c'),
-            line('errors/s', DATA.perSecond.map(s => s.errors), '#d62728'),
-            line('dropped/s', DATA.perSecond.map(s => s.dropped), '#7f7f7f')
-        ] }, options: { maintainAspectRatio: false, animation: false } });
+        new Chart(document.getElementById('throughput'), { type: 'line', data: { labels, datasets: [
+            line('requests/s', whole(DATA.perSecond.map(s => s.requests)), '#2ca02c'),
+            line('errors/s', whole(DATA.perSecond.map(s => s.errors)), '#d62728'),
+            line('dropped/s', whole(DATA.perSecond.map(s => s.dropped)), '#7f7f7f'),
+            ...(partial !== null ? [partialRate(`requests/s in the last ${partial} s (partial second, as a rate)`, DATA.perSecond.map(s => s.requests), '#2ca02c')] : [])
+        ] }, options: { maintainAspectRatio: false, animation: false, scales: { x: { title: { display: true, text: 'second' } } } } });
+        const ms = v => v < 1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : v.toFixed(0);
         new Chart(document.getElementById('histogram'), { type: 'bar', data: {
-            labels: DATA.histogram.map(b => b.lowMs.toFixed(b.lowMs < 10 ? 2 : 0) + ' ms'),
-            datasets: [{ label: 'requests', data: DATA.histogram.map(b => b.count), backgroundColor: '#1f77b4' }]
-        }, options: { maintainAspectRatio: false, animation: false } });
+            labels: DATA.bins.map(b => `${ms(b.lowMs)}–${ms(b.highMs)} ms`),
+            datasets: [{ label: 'requests (log-spaced bins)', data: DATA.bins.map(b => b.count), backgroundColor: '#1f77b4', barPercentage: 1, categoryPercentage: 1 }]
+        }, options: { maintainAspectRatio: false, animation: false, scales: { x: { title: { display: true, text: 'latency (bins of equal ratio)' } } } } });
         """;
 }

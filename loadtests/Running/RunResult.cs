@@ -85,21 +85,9 @@ public sealed record RunResult(
         return result with { Thresholds = scenario.Thresholds.Select(result.Evaluate).ToList() };
     }
 
-    /// <summary>The corrected histogram regrouped into at most ~60 bars on a logarithmic axis, for charts.</summary>
-    static List<HistogramBar> Bars(LatencyHistogram histogram)
-    {
-        var bars = new List<HistogramBar>();
-        foreach (var (low, high, count) in histogram.Buckets())
-        {
-            var lowMs = low / 1000.0;
-            // Group buckets into steps of ~12% so the chart stays readable.
-            if (bars.Count > 0 && bars[^1].LowMs * 1.12 > lowMs)
-                bars[^1] = bars[^1] with { HighMs = high / 1000.0, Count = bars[^1].Count + count };
-            else
-                bars.Add(new HistogramBar(lowMs, high / 1000.0, count));
-        }
-        return bars;
-    }
+    /// <summary>The corrected histogram's non-empty buckets (about 1% wide); the report bins them on a logarithmic axis.</summary>
+    static List<HistogramBar> Bars(LatencyHistogram histogram) =>
+        histogram.Buckets().Select(b => new HistogramBar(b.Low / 1000.0, b.High / 1000.0, b.Count)).ToList();
 
     public ThresholdOutcome Evaluate(Threshold threshold)
     {

@@ -70,6 +70,41 @@ public class DashboardTests(KestrelApp app, ITestOutputHelper output) : IClassFi
         }
     }
 
+    [Fact]
+    public async Task ASignedInAdminChangesTheModeFromTheDashboardUnderTheContentSecurityPolicy()
+    {
+        var baseAddress = app.BaseAddress;
+        using var admin = app.Http(admin: true);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
+        var page = await browser.NewPageAsync();
+        // CSP violations, a missing favicon and failed fetches all show up as console errors.
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") consoleErrors.Add(message.Text); };
+        page.PageError += (_, error) => consoleErrors.Add(error);
+        try
+        {
+            await page.GotoAsync(new Uri(baseAddress, "/admin/login").ToString());
+            await page.FillAsync("input[name=password]", KestrelApp.AdminPassword);
+            await page.ClickAsync("button[type=submit]");
+            await page.WaitForURLAsync(new Uri(baseAddress, "/admin").ToString());
+            await page.GotoAsync(new Uri(baseAddress, "/dashboard").ToString());
+            Assert.Equal("true", await page.GetAttributeAsync("#dash", "data-admin"));
+
+            await page.ClickAsync(".set-mode[data-mode=Sync]");
+            await page.WaitForFunctionAsync("() => document.getElementById('admin-msg').textContent !== '…' && document.getElementById('admin-msg').textContent !== ''",
+                null, new() { Timeout = 15_000 });
+            Assert.Equal("applied", await page.TextContentAsync("#admin-msg"));
+            var settings = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/admin/api/settings");
+            Assert.Equal("Sync", settings.GetProperty("mode").GetString());
+            Assert.Empty(consoleErrors);
+        }
+        finally
+        {
+            await admin.PutAsJsonAsync("/admin/api/settings", new { mode = "Async" });
+        }
+    }
+
     static async Task Traffic(HttpClient http, int worker, CancellationToken ct)
     {
         for (var i = 0; !ct.IsCancellationRequested; i++)

@@ -21,8 +21,7 @@ public sealed class KestrelApp : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("LiveDash:AdminPassword", AdminPassword);
-        builder.UseSetting("LiveDash:StateDir", _stateDir);
+        TestHost.Isolate(builder, _stateDir, AdminPassword, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Information" });
         builder.UseSetting("urls", "http://127.0.0.1:0");
     }
 

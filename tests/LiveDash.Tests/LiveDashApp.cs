@@ -2,11 +2,12 @@ using LiveDash.Admin;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LiveDash.Tests;
 
 /// <summary>
-/// The app on the real PostgreSQL cluster that ./livedash test starts (ConnectionStrings__Postgres).
+/// The app on the real PostgreSQL cluster that ./livedash test starts (LIVEDASH_TEST_PG).
 /// One instance per test collection; tests that change settings put them back.
 /// </summary>
 public class LiveDashApp : WebApplicationFactory<Program>
@@ -14,15 +15,18 @@ public class LiveDashApp : WebApplicationFactory<Program>
     public const string AdminPassword = "test-admin-password";
     readonly string _stateDir = Directory.CreateTempSubdirectory("livedash-test-").FullName;
 
+    /// <summary>Settings on top of the test ones (e.g. another database).</summary>
+    public IReadOnlyDictionary<string, string?> ExtraSettings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Everything the app logged (its own categories from Information up, the rest from Warning up).</summary>
+    public TestLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("LIVEDASH_PG")))
-            throw new InvalidOperationException("The tests need PostgreSQL: run them with ./livedash test (it starts a private cluster and sets ConnectionStrings__Postgres).");
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("LiveDash:AdminPassword", AdminPassword);
-        builder.UseSetting("LiveDash:StateDir", _stateDir);
-        builder.UseSetting("LiveDash:DbLatencyMs", "1");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        var settings = new Dictionary<string, string?> { ["LiveDash:DbLatencyMs"] = "1", ["Logging:LogLevel:LiveDash"] = "Information" };
+        foreach (var (key, value) in ExtraSettings) settings[key] = value;
+        TestHost.Isolate(builder, _stateDir, AdminPassword, settings);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     public RuntimeSettings Settings => Services.GetRequiredService<RuntimeSettings>();

@@ -29,6 +29,9 @@ public static class AdminApi
         });
 
         api.MapGet("/changes", (RuntimeSettings settings) => Results.Ok(settings.Changes));
+
+        api.MapGet("/health", (IStoreBackend backend, StoreHealth health, RuntimeSettings settings, CancellationToken ct) =>
+            StoreApi.HealthAsync(backend, health, settings, withDetails: true, ct));
     }
 
     static SettingsBody Body(SettingsSnapshot s) => new(s.Mode.ToString(), s.DbLatencyMs, s.MinThreads);
@@ -50,29 +53,32 @@ public static class AdminApi
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 return (null, new SettingsError("body", "the body must be a JSON object with any of mode, dbLatencyMs, minThreads"));
             var update = new SettingsUpdate();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var property in doc.RootElement.EnumerateObject())
             {
+                if (!seen.Add(property.Name))
+                    return (null, new SettingsError(Site.ApiProblem.Excerpt(property.Name), $"'{Site.ApiProblem.Excerpt(property.Name)}' is given twice; give each setting once"));
                 switch (property.Name.ToLowerInvariant())
                 {
                     case "mode":
-                        if (property.Value.ValueKind != JsonValueKind.String
-                            || !Enum.TryParse<StoreMode>(property.Value.GetString(), ignoreCase: true, out var mode)
-                            || !Enum.IsDefined(mode) || int.TryParse(property.Value.GetString(), out _))
-                            return (null, new SettingsError("mode", $"mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}, got {property.Value.GetRawText()}"));
-                        update = update with { Mode = mode };
+                        // Exact names only (any case): no numbers, no "Sync,Async" flags, no surrounding spaces.
+                        var name = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null;
+                        if (Enum.GetNames<StoreMode>().FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) is not { } exact)
+                            return (null, new SettingsError("mode", $"mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}, got {Site.ApiProblem.Excerpt(property.Value.GetRawText())}"));
+                        update = update with { Mode = Enum.Parse<StoreMode>(exact) };
                         break;
                     case "dblatencyms":
                         if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var latency))
-                            return (null, new SettingsError("dbLatencyMs", $"dbLatencyMs must be a whole number of milliseconds from 0 to {RuntimeSettings.MaxDbLatencyMs}, got {property.Value.GetRawText()}"));
+                            return (null, new SettingsError("dbLatencyMs", $"dbLatencyMs must be a whole number of milliseconds from 0 to {RuntimeSettings.MaxDbLatencyMs}, got {Site.ApiProblem.Excerpt(property.Value.GetRawText())}"));
                         update = update with { DbLatencyMs = latency };
                         break;
                     case "minthreads":
                         if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var minThreads))
-                            return (null, new SettingsError("minThreads", $"minThreads must be a whole number from 0 to {RuntimeSettings.MaxMinThreads}, got {property.Value.GetRawText()}"));
+                            return (null, new SettingsError("minThreads", $"minThreads must be a whole number from 0 to {RuntimeSettings.MaxMinThreads}, got {Site.ApiProblem.Excerpt(property.Value.GetRawText())}"));
                         update = update with { MinThreads = minThreads };
                         break;
                     default:
-                        return (null, new SettingsError(property.Name, $"unknown setting '{property.Name}'; the settings are mode, dbLatencyMs, minThreads"));
+                        return (null, new SettingsError(Site.ApiProblem.Excerpt(property.Name), $"unknown setting '{Site.ApiProblem.Excerpt(property.Name)}'; the settings are mode, dbLatencyMs, minThreads"));
                 }
             }
             return (update, null);

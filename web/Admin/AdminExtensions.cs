@@ -13,6 +13,8 @@ public static class AdminExtensions
     public static void AddAdmin(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AdminPassword>();
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddAntiforgery(options => options.HeaderName = AdminApiProtection.TokenHeader);
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
             {
@@ -38,4 +40,7 @@ public static class AdminExtensions
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiScheme).RequireRole("admin"));
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StateDirectory.Resolve(builder.Configuration, builder.Environment), "keys")));
     }
+
+    /// <summary>After authentication: cookie-authenticated changes under /admin/api need the antiforgery header.</summary>
+    public static void UseAdminApiProtection(this WebApplication app) => app.UseMiddleware<AdminApiProtection>();
 }

@@ -4,28 +4,32 @@ using System.Text;
 namespace LiveDash.Admin;
 
 /// <summary>
-/// The admin secret: LIVEDASH_ADMIN_PASSWORD (or LiveDash:AdminPassword), else generated on first
-/// start and kept in .livedash/admin-password (0600), printed once.
+/// The admin secret: LiveDash:AdminPassword (LiveDash__AdminPassword) or LIVEDASH_ADMIN_PASSWORD, both read through
+/// configuration so a host's own settings win; else generated on first start and kept in .livedash/admin-password
+/// (0600), shown once on the terminal and never logged.
 /// </summary>
 public sealed class AdminPassword
 {
     public const string UserName = "admin";
-    readonly byte[] _expected;
+    public const string EnvironmentVariable = "LIVEDASH_ADMIN_PASSWORD";
+    readonly byte[] _expectedHash;
 
-    public AdminPassword(IConfiguration config, IHostEnvironment env, ILogger<AdminPassword> logger)
+    public AdminPassword(IConfiguration config, IHostEnvironment env) : this(config, env, Console.Out) { }
+
+    internal AdminPassword(IConfiguration config, IHostEnvironment env, TextWriter terminal)
     {
-        var fromConfig = Environment.GetEnvironmentVariable("LIVEDASH_ADMIN_PASSWORD") is { Length: > 0 } e ? e : config["LiveDash:AdminPassword"];
-        if (!string.IsNullOrEmpty(fromConfig))
+        var configured = config["LiveDash:AdminPassword"] is { Length: > 0 } c ? c : config[EnvironmentVariable];
+        if (!string.IsNullOrEmpty(configured))
         {
-            Source = "LIVEDASH_ADMIN_PASSWORD";
-            _expected = Encoding.UTF8.GetBytes(fromConfig);
+            Source = EnvironmentVariable;
+            _expectedHash = Hash(configured);
             return;
         }
         var path = Path.Combine(StateDirectory.Resolve(config, env), "admin-password");
         Source = path;
         if (File.Exists(path))
         {
-            _expected = Encoding.UTF8.GetBytes(File.ReadAllText(path).Trim());
+            _expectedHash = Hash(File.ReadAllText(path).Trim());
             return;
         }
         var generated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
@@ -37,16 +41,19 @@ public sealed class AdminPassword
         {
             writer.WriteLine(generated);
         }
-        _expected = Encoding.UTF8.GetBytes(generated);
-        logger.LogWarning("Admin password (user 'admin') generated and saved to {Path}: {Password}", path, generated);
-        Console.WriteLine($"LiveDash admin password (user 'admin'): {generated}  (saved in {path}; set LIVEDASH_ADMIN_PASSWORD to choose your own)");
+        _expectedHash = Hash(generated);
+        terminal.WriteLine($"LiveDash admin password (user 'admin'): {generated}  (saved in {path}; set {EnvironmentVariable} to choose your own)");
+        terminal.Flush();
     }
 
     /// <summary>Where the password came from, for messages (never the password itself).</summary>
     public string Source { get; }
 
+    /// <summary>Compares SHA-256 digests in fixed time, so neither the content nor the length of the password leaks.</summary>
     public bool Matches(string? candidate) =>
-        candidate is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(candidate), _expected);
+        candidate is not null && CryptographicOperations.FixedTimeEquals(Hash(candidate), _expectedHash);
+
+    static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
 }
 
 public static class StateDirectory

@@ -12,10 +12,11 @@ public static class StoreApi
     {
         var api = app.MapGroup("/api");
 
-        api.MapGet("/products", async (string? search, string? page, StoreService store, CancellationToken ct) =>
+        // Query fields are read raw (not bound) so repeated or malformed ones get the same 400 as on the pages.
+        api.MapGet("/products", async (HttpRequest request, StoreService store, CancellationToken ct) =>
         {
-            if (!StoreInput.TrySearch(search, out var s, out var error)) return BadRequest(error, "search");
-            if (!StoreInput.TryPage(page, out var p, out error)) return BadRequest(error, "page");
+            if (!StoreInput.TrySearch(request.Query["search"], out var s, out var error)) return BadRequest(error, "search");
+            if (!StoreInput.TryPage(request.Query["page"], out var p, out error)) return BadRequest(error, "page");
             return Results.Ok(await store.SearchProductsAsync(s, p, ct));
         });
 
@@ -27,9 +28,9 @@ public static class StoreApi
                 : Results.NotFound(new ApiError($"no product with id {productId}", "id"));
         });
 
-        api.MapGet("/orders", async (string? user, StoreService store, CancellationToken ct) =>
+        api.MapGet("/orders", async (HttpRequest request, StoreService store, CancellationToken ct) =>
         {
-            if (!StoreInput.TryId("user", user, out var userId, out var error)) return BadRequest(error, "user");
+            if (!StoreInput.TryId("user", request.Query["user"], out var userId, out var error)) return BadRequest(error, "user");
             var result = await store.UserOrdersAsync(userId, ct);
             return result.Outcome switch
             {
@@ -39,32 +40,47 @@ public static class StoreApi
             };
         });
 
-        api.MapGet("/health", Health);
+        api.MapGet("/health", (IStoreBackend backend, StoreHealth health, RuntimeSettings settings, CancellationToken ct) =>
+            HealthAsync(backend, health, settings, withDetails: false, ct));
     }
 
-    static async Task<IResult> Health(IStoreBackend backend, RuntimeSettings settings, CancellationToken ct)
+    /// <summary>
+    /// The health answer: 200 when the database answers and the store is seeded, else 503. Anonymous callers get the
+    /// status only; the admin view (<paramref name="withDetails"/>) adds where the database is. Error text stays in the log.
+    /// </summary>
+    public static async Task<IResult> HealthAsync(IStoreBackend backend, StoreHealth health, RuntimeSettings settings, bool withDetails, CancellationToken ct)
     {
-        string status = "ok";
-        string? error = null;
+        var status = "ok";
         var clock = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(4));
+        var started = health.CallStarted();
         try
         {
             await backend.PingAsync(timeout.Token);
+            health.ReportAvailable(started);
+            if (!health.IsSeeded) status = "not seeded";
         }
         catch (Exception e) when (e is StoreUnavailableException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             status = "unavailable";
-            error = e is OperationCanceledException ? "the database did not answer within 4 s" : e.Message;
+            health.ReportUnavailable(e is OperationCanceledException ? "the database did not answer a health check within 4 s" : e.Message);
         }
         var current = settings.Current;
+        var database = new Dictionary<string, object?>
+        {
+            ["backend"] = backend.Name,
+            ["status"] = status,
+            ["seeded"] = health.IsSeeded,
+            ["pingMs"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+        };
+        if (withDetails) database["details"] = backend.Describe();
         var body = new
         {
             status = status == "ok" ? "ok" : "degraded",
             app = "ok",
             uptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(StartedAt).TotalSeconds, 1),
-            database = new { backend = backend.Name, status, pingMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1), error, details = backend.Describe() },
+            database,
             settings = new { mode = current.Mode.ToString(), current.DbLatencyMs, current.MinThreads },
         };
         return Results.Json(body, statusCode: status == "ok" ? 200 : 503);

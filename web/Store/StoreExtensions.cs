@@ -26,6 +26,9 @@ public static class StoreExtensions
 
         builder.Services.AddSingleton(sp => new RuntimeSettings(InitialSettings(builder.Configuration)));
         builder.Services.AddSingleton<StoreService>();
+        builder.Services.AddSingleton<StoreHealth>();
+        builder.Services.AddSingleton<StoreSeeding>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSeeding>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.TryAddRoundTripObserver();
     }
@@ -45,7 +48,7 @@ public static class StoreExtensions
     static void AddPostgresStore(this WebApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? Environment.GetEnvironmentVariable("LIVEDASH_PG")
+            ?? builder.Configuration["LIVEDASH_PG"]
             ?? throw new InvalidOperationException(
                 "No PostgreSQL connection string: start the app with ./livedash up, or set LIVEDASH_PG or ConnectionStrings__Postgres.");
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
@@ -64,20 +67,9 @@ public static class StoreExtensions
         builder.Services.AddSingleton<IStoreBackend, PostgresStore>();
     }
 
-    public static async Task SeedStoreAsync(this IServiceProvider services, CancellationToken ct)
-    {
-        var backend = services.GetRequiredService<IStoreBackend>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("LiveDash.Store");
-        try
-        {
-            await backend.EnsureSeededAsync(ct);
-        }
-        catch (Exception e) when (e is StoreUnavailableException or Npgsql.NpgsqlException)
-        {
-            // Start anyway: pages answer 503 until the database is reachable, then recover by themselves.
-            logger.LogError("The {Backend} database is not reachable at start-up, so it was not seeded: {Message}", backend.Name, e.Message);
-        }
-    }
+    /// <summary>Seeds before the app listens; if the database is unreachable, the app starts anyway and seeds when it answers.</summary>
+    public static async Task SeedStoreAsync(this IServiceProvider services, CancellationToken ct) =>
+        await services.GetRequiredService<StoreSeeding>().TrySeedAsync(ct);
 
     public static void UseStoreUnavailableAnswers(this WebApplication app) => app.UseMiddleware<StoreUnavailableMiddleware>();
 }

@@ -24,7 +24,7 @@ sealed class NoRoundTripObserver : IDbRoundTripObserver
 /// What the pages and JSON twins call. Reads the mode for every call and runs the backend's
 /// synchronous path, its asynchronous path, or its asynchronous path blocked on.
 /// </summary>
-public sealed class StoreService(IStoreBackend backend, RuntimeSettings settings, IDbRoundTripObserver observer)
+public sealed class StoreService(IStoreBackend backend, RuntimeSettings settings, IDbRoundTripObserver observer, StoreHealth health)
 {
     public string BackendName => backend.Name;
 
@@ -50,20 +50,28 @@ public sealed class StoreService(IStoreBackend backend, RuntimeSettings settings
     async ValueTask<T> Run<T>(string label, Func<IStoreBackend, SettingsSnapshot, T> sync,
         Func<IStoreBackend, SettingsSnapshot, CancellationToken, Task<T>> async, CancellationToken ct)
     {
+        if (!health.IsSeeded) throw new StoreNotSeededException();
+        var started = health.CallStarted();
         var current = settings.Current;
         var token = observer.Begin(label);
         try
         {
+            T result;
             switch (current.Mode)
             {
                 case StoreMode.Sync:
-                    return sync(backend, current);
+                    result = sync(backend, current);
+                    break;
                 case StoreMode.SyncOverAsync:
                     // Deliberately the real-world bug: block this thread on the async path.
-                    return async(backend, current, ct).GetAwaiter().GetResult();
+                    result = async(backend, current, ct).GetAwaiter().GetResult();
+                    break;
                 default:
-                    return await async(backend, current, ct);
+                    result = await async(backend, current, ct);
+                    break;
             }
+            health.ReportAvailable(started);
+            return result;
         }
         finally
         {

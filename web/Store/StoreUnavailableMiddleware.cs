@@ -1,9 +1,12 @@
-using System.Net;
+using LiveDash.Site;
 
 namespace LiveDash.Store;
 
-/// <summary>Turns a database outage into a prompt 503 (JSON for /api, a page otherwise); the app keeps running.</summary>
-sealed class StoreUnavailableMiddleware(RequestDelegate next, ILogger<StoreUnavailableMiddleware> logger)
+/// <summary>
+/// Turns a database outage into a prompt 503 (problem details for /api, a page otherwise); the app keeps running.
+/// The database's own error text goes to the log (once per outage, see <see cref="StoreHealth"/>), never to the client.
+/// </summary>
+sealed class StoreUnavailableMiddleware(RequestDelegate next, StoreHealth health)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -13,21 +16,25 @@ sealed class StoreUnavailableMiddleware(RequestDelegate next, ILogger<StoreUnava
         }
         catch (StoreUnavailableException e) when (!context.Response.HasStarted)
         {
-            logger.LogWarning("503 for {Path}: {Message}", context.Request.Path, e.Message);
+            var notSeeded = e is StoreNotSeededException;
+            if (!notSeeded) health.ReportUnavailable(e.Message);
             context.Response.Clear();
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            SiteExtensions.ApplySecurityHeaders(context.Response);
             context.Response.Headers.RetryAfter = "2";
-            if (context.Request.Path.StartsWithSegments("/api"))
+            var message = notSeeded
+                ? "The store's data is not ready yet: the database was unreachable when the app started, and it is seeded as soon as the database answers."
+                : "The store cannot reach its database right now; it retries on every request.";
+            if (ApiProblem.IsApiPath(context.Request.Path))
             {
-                await context.Response.WriteAsJsonAsync(new ApiError("database unavailable: " + e.Message, "database"));
+                await ApiProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "database unavailable: " + message, "database");
                 return;
             }
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.ContentType = "text/html; charset=utf-8";
             await context.Response.WriteAsync($$"""
                 <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>503 · LiveDash</title>
                 <link rel="stylesheet" href="/css/site.css"></head><body><main class="container">
-                <h1>Database unavailable</h1><p>The store cannot reach its database right now. It retries on every
-                request, so reload in a moment.</p><p class="muted">{{WebUtility.HtmlEncode(e.Message)}}</p>
+                <h1>Database unavailable</h1><p>{{message}} Reload in a moment.</p>
                 </main></body></html>
                 """);
         }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using LiveDash.LoadTests.Reports;
 using LiveDash.LoadTests.Running;
 using LiveDash.LoadTests.Scenarios;
+using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -67,5 +68,48 @@ public sealed class RunReportTests : IDisposable
         Assert.Equal(result.Errors, result.ErrorsByKind["503"]);
         Assert.InRange(result.ErrorPercent, 9, 11);
         Assert.False(result.ThresholdsPassed);
+    }
+}
+
+public class ReportChartTests
+{
+    static RunResult Result(double seconds, IReadOnlyList<SecondSummary> perSecond, IReadOnlyList<HistogramBar> histogram) =>
+        new("t", "http://127.0.0.1:1", "Async", DateTimeOffset.UnixEpoch, seconds, perSecond.Sum(s => s.Requests), 0, 0,
+            LatencySummary.Of(new LatencyHistogram()), LatencySummary.Of(new LatencyHistogram()), new Dictionary<string, long>(),
+            perSecond, histogram, "completed", true);
+
+    static SecondSummary Second(int s, long requests) => new(s, requests, 0, 0, 50, 60, 70, 80, 50, 70, new Dictionary<string, long>());
+
+    [Fact]
+    public void TheHistogramHasAtLeastTwentyLogSpacedBinsWhereTheDataSpansThem()
+    {
+        var histogram = new LatencyHistogram();
+        foreach (var ms in new[] { 48, 49, 50, 50, 51, 52, 55, 120 }) histogram.Record(ms * 1000);
+        var source = histogram.Buckets().Select(b => new HistogramBar(b.Low / 1000.0, b.High / 1000.0, b.Count)).ToList();
+
+        var bins = RunReport.LogBins(source);
+
+        Assert.InRange(bins.Count, 20, 30);
+        Assert.Equal(8, bins.Sum(b => b.Count));
+        var ratios = bins.Select(b => b.HighMs / b.LowMs).ToList();
+        Assert.All(ratios, r => Assert.Equal(ratios[0], r, 6));
+        Assert.All(bins.Zip(bins.Skip(1)), pair => Assert.Equal(pair.First.HighMs, pair.Second.LowMs, 6));
+        Assert.True(bins[0].LowMs <= 48 && bins[^1].HighMs >= 120);
+    }
+
+    [Fact]
+    public void LinesAreStraightAndThePartialLastSecondIsMarkedNotDrawnAsADrop()
+    {
+        var result = Result(3.4, [Second(0, 200), Second(1, 200), Second(2, 200), Second(3, 80)], [new HistogramBar(50, 50.4, 680)]);
+
+        Assert.Equal(0.4, RunReport.PartialLastSecond(result)!.Value, 3);
+        Assert.Null(RunReport.PartialLastSecond(Result(3.0, [Second(0, 200), Second(1, 200), Second(2, 200)], [])));
+        var html = RunReport.Html(result);
+        Assert.DoesNotMatch(@"tension:\s*0\.\d", html);
+        Assert.Contains("tension: 0,", html);
+        var json = Regex.Match(html, "<script id=\"run-data\" type=\"application/json\">(.*?)</script>", RegexOptions.Singleline).Groups[1].Value;
+        var data = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(0.4, data.GetProperty("partialLastSecond").GetDouble(), 3);
+        Assert.True(data.GetProperty("bins").GetArrayLength() >= 1);
     }
 }

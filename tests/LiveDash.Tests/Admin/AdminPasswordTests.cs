@@ -1,7 +1,6 @@
 using LiveDash.Admin;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LiveDash.Tests.Admin;
 
@@ -15,23 +14,48 @@ public class AdminPasswordTests
         public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = null!;
     }
 
+    static IConfiguration Config(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
     [Fact]
-    public void WithoutAPasswordOneIsGeneratedKeptPrivateAndReused()
+    public void WithoutAPasswordOneIsGeneratedKeptPrivateShownOnceAndReused()
     {
-        Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("LIVEDASH_ADMIN_PASSWORD")), "unset LIVEDASH_ADMIN_PASSWORD to run this test");
         var state = Directory.CreateTempSubdirectory("livedash-pw-").FullName;
         try
         {
-            var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["LiveDash:StateDir"] = state }).Build();
-            var first = new AdminPassword(config, new Env(state), NullLogger<AdminPassword>.Instance);
+            var config = Config(new() { ["LiveDash:StateDir"] = state });
+            var terminal = new StringWriter();
+            var first = new AdminPassword(config, new Env(state), terminal);
             var file = Path.Combine(state, "admin-password");
             var saved = File.ReadAllText(file).Trim();
             Assert.True(saved.Length >= 20);
             if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.Contains(saved, terminal.ToString());
             Assert.True(first.Matches(saved));
             Assert.False(first.Matches(saved + "x"));
-            var second = new AdminPassword(config, new Env(state), NullLogger<AdminPassword>.Instance);
+            Assert.False(first.Matches(saved[..^1]));
+            var again = new StringWriter();
+            var second = new AdminPassword(config, new Env(state), again);
             Assert.True(second.Matches(saved));
+            Assert.Equal("", again.ToString());
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheConfiguredPasswordWinsOverTheEnvironmentVariableAndBothGoThroughConfiguration()
+    {
+        var state = Directory.CreateTempSubdirectory("livedash-pw-").FullName;
+        try
+        {
+            var both = new AdminPassword(Config(new() { ["LiveDash:AdminPassword"] = "host-setting", ["LIVEDASH_ADMIN_PASSWORD"] = "shell", ["LiveDash:StateDir"] = state }), new Env(state), TextWriter.Null);
+            Assert.True(both.Matches("host-setting"));
+            Assert.False(both.Matches("shell"));
+            var shellOnly = new AdminPassword(Config(new() { ["LIVEDASH_ADMIN_PASSWORD"] = "shell", ["LiveDash:StateDir"] = state }), new Env(state), TextWriter.Null);
+            Assert.True(shellOnly.Matches("shell"));
+            Assert.False(File.Exists(Path.Combine(state, "admin-password")));
         }
         finally
         {

@@ -97,6 +97,11 @@ public partial class AdminTests(LiveDashApp app)
     [InlineData("""{"colour":"blue"}""", "colour")]
     [InlineData("""{"mode":""", "body")]
     [InlineData("""[1,2]""", "body")]
+    [InlineData("""{"mode":"Sync,Async"}""", "mode")]
+    [InlineData("""{"mode":" Sync"}""", "mode")]
+    [InlineData("""{"mode":"Sync "}""", "mode")]
+    [InlineData("""{"mode":"Sync","mode":"Async"}""", "mode")]
+    [InlineData("""{"dbLatencyMs":5,"DBLATENCYMS":6}""", "DBLATENCYMS")]
     public async Task BadSettingsGet400NamingTheFieldAndChangeNothing(string json, string field)
     {
         var before = app.Settings.Current;
@@ -169,6 +174,79 @@ public partial class AdminTests(LiveDashApp app)
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("That password is not right", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task ModeNamesMatchInAnyCaseAndErrorsQuoteOnlyAnExcerpt()
+    {
+        var before = app.Settings.Current;
+        try
+        {
+            var client = app.AdminClient();
+            Assert.Equal(HttpStatusCode.OK, (await client.PutAsync("/admin/api/settings", JsonBody("""{"mode":"syncoverasync"}"""))).StatusCode);
+            Assert.Equal(StoreMode.SyncOverAsync, app.Settings.Current.Mode);
+            var huge = await client.PutAsync("/admin/api/settings", JsonBody($$"""{"mode":"{{new string('x', 1_000_000)}}"}"""));
+            Assert.Equal(HttpStatusCode.BadRequest, huge.StatusCode);
+            Assert.True((await huge.Content.ReadAsByteArrayAsync()).Length < 500, "the error echoes the whole value");
+        }
+        finally
+        {
+            app.Settings.Apply(new SettingsUpdate(before.Mode, before.DbLatencyMs), "test");
+        }
+    }
+
+    [Fact]
+    public async Task CookieDrivenChangesNeedTheAntiforgeryHeaderAndAJsonBody()
+    {
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await SignIn(client);
+        var before = app.Settings.Current;
+        try
+        {
+            // What a page on another site (or another port of 127.0.0.1) can send with the victim's cookie.
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/admin/api/reset", new StringContent("{}", Encoding.UTF8, "text/plain"))).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/admin/api/reset", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PutAsync("/admin/api/settings", JsonBody("""{"dbLatencyMs":77}"""))).StatusCode);
+            var tick = $$"""{"run":"t","t":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"rps":1,"p50":1,"p99":1,"errors":0}""";
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/admin/api/client-ticks", JsonBody(tick))).StatusCode);
+            Assert.Equal(before, app.Settings.Current);
+
+            var token = CsrfMeta().Match(await client.GetStringAsync("/dashboard")).Groups[1].Value;
+            Assert.NotEmpty(token);
+            Assert.DoesNotMatch(CsrfMeta(), await app.CreateClient().GetStringAsync("/dashboard"));
+            Task<HttpResponseMessage> Send(HttpMethod method, string path, HttpContent? body)
+            {
+                var request = new HttpRequestMessage(method, path) { Content = body };
+                request.Headers.Add("X-CSRF-TOKEN", WebUtility.HtmlDecode(token));
+                return client.SendAsync(request);
+            }
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Send(HttpMethod.Put, "/admin/api/settings", new StringContent("""{"dbLatencyMs":77}""", Encoding.UTF8, "text/plain"))).StatusCode);
+            Assert.Equal(before, app.Settings.Current);
+            Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Put, "/admin/api/settings", JsonBody("""{"dbLatencyMs":77}"""))).StatusCode);
+            Assert.Equal(77, app.Settings.Current.DbLatencyMs);
+            Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Post, "/admin/api/reset", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "/admin/api/client-ticks", JsonBody(tick))).StatusCode);
+        }
+        finally
+        {
+            app.Settings.Apply(new SettingsUpdate(before.Mode, before.DbLatencyMs), "test");
+        }
+    }
+
+    [Fact]
+    public async Task DatabaseDetailsAreForAdminsOnly()
+    {
+        var anonymous = await app.CreateClient().GetStringAsync("/api/health");
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(TestHost.PostgresConnection);
+        Assert.DoesNotContain("details", anonymous);
+        Assert.DoesNotContain(connection.Port.ToString(), anonymous);
+        Assert.DoesNotContain(connection.Host!, anonymous);
+        var admin = await app.AdminClient().GetFromJsonAsync<JsonElement>("/admin/api/health");
+        Assert.Equal("ok", admin.GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal(connection.Port, admin.GetProperty("database").GetProperty("details").GetProperty("port").GetInt32());
+    }
+
+    [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfMeta();
 
     static async Task SignIn(HttpClient client)
     {

@@ -126,6 +126,44 @@ public class StoreEndpointsTests(LiveDashApp app)
         Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("search=%00", "search")]
+    [InlineData("search=a%01b", "search")]
+    [InlineData("search=x%7F", "search")]
+    [InlineData("search=a&search=b", "search")]
+    [InlineData("page=%20", "page")]
+    [InlineData("page=%201", "page")]
+    [InlineData("page=1&page=2", "page")]
+    [InlineData("page=%2B1", "page")]
+    public async Task ThePageAndItsJsonTwinRefuseTheSameInputNamingTheField(string query, string field)
+    {
+        var client = app.CreateClient();
+        var api = await client.GetAsync("/api/products?" + query);
+        Assert.Equal(HttpStatusCode.BadRequest, api.StatusCode);
+        var error = await api.Content.ReadFromJsonAsync<ApiError>(Json);
+        Assert.Equal(field, error!.Field);
+        Assert.StartsWith(field, error.Error);
+        var page = await client.GetAsync("/products?" + query);
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains(error.Error, WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync()));
+    }
+
+    [Theory]
+    [InlineData("/orders", "user=1&user=2")]
+    [InlineData("/orders", "user=%201")]
+    [InlineData("/orders", "user=%00")]
+    [InlineData("/orders", "user=7")]
+    [InlineData("/products", "search=%20lamp%20&page=2")]
+    [InlineData("/products", "page=")]
+    [InlineData("/products", "search=&page=1")]
+    public async Task PagesAndTwinsAgreeOnTheStatus(string path, string query)
+    {
+        var client = app.CreateClient();
+        var api = await client.GetAsync("/api" + path + "?" + query);
+        var page = await client.GetAsync(path + "?" + query);
+        Assert.Equal(api.StatusCode, page.StatusCode);
+    }
+
     static async Task<string> Page(HttpClient client, string url)
     {
         var response = await client.GetAsync(url);

@@ -14,9 +14,7 @@ public class TelemetryDisabledTests
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseSetting("Telemetry:Enabled", "false");
-            builder.UseSetting("LiveDash:AdminPassword", KestrelApp.AdminPassword);
-            builder.UseSetting("LiveDash:StateDir", _stateDir);
+            TestHost.Isolate(builder, _stateDir, KestrelApp.AdminPassword, new Dictionary<string, string?> { ["Telemetry:Enabled"] = "false" });
         }
     }
 

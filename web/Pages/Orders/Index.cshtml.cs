@@ -8,9 +8,9 @@ public class IndexModel(StoreService store) : PageModel
 {
     public UserOrders? Orders { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string? user, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (!StoreInput.TryId("user", user, out var userId, out var error)) return this.Status(400, error!);
+        if (!StoreInput.TryId("user", Request.Query["user"], out var userId, out var error)) return this.Status(400, error!);
         var result = await store.UserOrdersAsync(userId, ct);
         Orders = result.Orders;
         return result.Outcome switch

@@ -503,7 +503,7 @@
             try {
                 const res = await fetch(url, {
                     method, credentials: 'same-origin',
-                    headers: body ? { 'Content-Type': 'application/json' } : {},
+                    headers: { 'X-CSRF-TOKEN': document.querySelector('meta[name="csrf-token"]')?.content ?? '', ...(body ? { 'Content-Type': 'application/json' } : {}) },
                     body: body ? JSON.stringify(body) : undefined,
                 });
                 const json = await res.json().catch(() => ({}));

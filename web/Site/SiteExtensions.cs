@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace LiveDash.Site;
+
+/// <summary>
+/// Cross-cutting answers: errors keep their status and method (JSON problem details under /api and /admin/api,
+/// the status page for HTML GET/HEAD, plain text otherwise), and the security headers every response carries.
+/// </summary>
+public static class SiteExtensions
+{
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>Request bodies here are small JSON or forms; a longer address than this is refused with a readable 414.</summary>
+    public const int MaxRequestBodyBytes = 1024 * 1024;
+    public const int MaxRequestTargetLength = 8 * 1024;
+
+    public static void AddSite(this WebApplicationBuilder builder) => builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        // Kestrel answers longer request lines itself, with no body; below this the app answers 414 with one.
+        kestrel.Limits.MaxRequestLineSize = 8 * MaxRequestTargetLength;
+    });
+
+    public static void UseSiteErrors(this WebApplication app)
+    {
+        app.UseWhen(c => ApiProblem.IsApiPath(c.Request.Path),
+            api => api.UseStatusCodePages(new StatusCodePagesOptions { HandleAsync = WriteProblem }));
+        // Only GET and HEAD are re-executed: a DELETE or POST re-run against the status page would change its answer.
+        app.UseWhen(c => !ApiProblem.IsApiPath(c.Request.Path) && (HttpMethods.IsGet(c.Request.Method) || HttpMethods.IsHead(c.Request.Method)),
+            html => html.UseStatusCodePagesWithReExecute("/status/{0}"));
+        app.UseWhen(c => !ApiProblem.IsApiPath(c.Request.Path) && !HttpMethods.IsGet(c.Request.Method) && !HttpMethods.IsHead(c.Request.Method),
+            other => other.UseStatusCodePages());
+        // The handler only sets the status (the body comes from the status code pages above); the middleware logs the exception.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            ExceptionHandler = context =>
+            {
+                ApplySecurityHeaders(context.Response);
+                return Task.CompletedTask;
+            },
+        });
+    }
+
+    /// <summary>The security headers, and the 414 for over-long addresses (written here: re-executing such a request would fail again).</summary>
+    public static void UseSecurityHeaders(this WebApplication app) => app.Use((context, next) =>
+    {
+        ApplySecurityHeaders(context.Response);
+        var request = context.Request;
+        if ((request.Path.Value?.Length ?? 0) + (request.QueryString.Value?.Length ?? 0) > MaxRequestTargetLength)
+        {
+            if (ApiProblem.IsApiPath(request.Path))
+                return ApiProblem.WriteAsync(context, StatusCodes.Status414UriTooLong, $"the address is too long (at most {MaxRequestTargetLength} characters)");
+            context.Response.StatusCode = StatusCodes.Status414UriTooLong;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync($"414: the address is too long (at most {MaxRequestTargetLength} characters)");
+        }
+        return next(context);
+    });
+
+    /// <summary>Also called by the answers that clear the response (outage, exception) so they keep the headers.</summary>
+    public static void ApplySecurityHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers["Referrer-Policy"] = "same-origin";
+    }
+
+    static Task WriteProblem(StatusCodeContext status)
+    {
+        var context = status.HttpContext;
+        var code = context.Response.StatusCode;
+        var detail = code switch
+        {
+            404 => $"there is nothing at {ApiProblem.Excerpt(context.Request.Path.Value, 100)}",
+            405 => $"{ApiProblem.Excerpt(context.Request.Method, 20)} is not allowed on {ApiProblem.Excerpt(context.Request.Path.Value, 100)}" +
+                   (context.Response.Headers.Allow.Count > 0 ? $"; it takes {context.Response.Headers.Allow}" : ""),
+            413 => "the request body is too large",
+            414 => "the address is too long",
+            415 => "the body must be JSON (Content-Type: application/json)",
+            431 => "the request headers are too large",
+            500 => "the server failed to answer this request; the error is in its log",
+            _ => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code).ToLowerInvariant(),
+        };
+        return ApiProblem.WriteAsync(context, code, detail);
+    }
+}
