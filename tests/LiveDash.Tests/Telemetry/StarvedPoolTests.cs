@@ -101,10 +101,10 @@ sealed class AppProcess : IDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         foreach (var argument in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", AppContext.BaseDirectory }) start.ArgumentList.Add(argument);
         // Only what the test chooses: nothing from the caller's environment decides the app's settings.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LiveDash__", StringComparison.Ordinal) || k.StartsWith("LIVEDASH_", StringComparison.Ordinal)
-            || k.StartsWith("Database__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToList())
+        string[] callers = ["LiveDash__", "LIVEDASH_", "Database__", "ConnectionStrings__", "ASPNETCORE_", "Telemetry__"];
+        foreach (var name in start.Environment.Keys.Where(k => callers.Any(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase))).ToList())
             start.Environment.Remove(name);
-        start.Environment["ConnectionStrings__Postgres"] = TestDatabase.ConnectionString;
+        start.Environment["ConnectionStrings__Postgres"] = TestHost.PostgresConnection;
         start.Environment["LiveDash__AdminPassword"] = password;
         start.Environment["LiveDash__StateDir"] = stateDir;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
