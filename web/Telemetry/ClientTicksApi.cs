@@ -18,9 +18,13 @@ public static class ClientTicksApi
             if (error is not null) return Results.BadRequest(error);
             return recorder.AddClientTick(tick!)
                 ? Results.Accepted()
-                : Results.Json(new ApiError("too many client ticks waiting for the next server tick; send at most a few per 250 ms"), statusCode: StatusCodes.Status429TooManyRequests);
+                : TooMany("too many client ticks waiting for the next server tick; send at most a few per 250 ms");
         }).RequireAuthorization(AdminExtensions.ApiPolicy);
     }
+
+    static IResult TooMany(string detail) => Results.Json(
+        new Site.ApiProblem("Too Many Requests", StatusCodes.Status429TooManyRequests, detail, detail),
+        contentType: Site.ApiProblem.ContentType, statusCode: StatusCodes.Status429TooManyRequests);
 
     internal static async Task<(ClientTick? Tick, ApiError? Error)> Read(HttpRequest request, TimeProvider time)
     {
