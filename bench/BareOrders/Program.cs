@@ -14,7 +14,7 @@ var csb = new NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionS
     MaxPoolSize = 250, NoResetOnClose = true, MaxAutoPrepare = 20, Options = "-c plan_cache_mode=force_generic_plan",
 };
 var latency = int.TryParse(Environment.GetEnvironmentVariable("BARE_DB_LATENCY_MS"), out var ms) ? ms : 25;
-var store = new PostgresStore(new NpgsqlDataSourceBuilder(csb.ConnectionString).Build(), NullLogger<PostgresStore>.Instance);
+var store = new PostgresStore(new NpgsqlDataSourceBuilder(csb.ConnectionString).Build(), new SeedData(), NullLogger<PostgresStore>.Instance);
 var app = builder.Build();
 
 app.MapGet("/bare/orders", async (int user, CancellationToken ct) =>

@@ -61,11 +61,10 @@ public static class AdminApi
                 switch (property.Name.ToLowerInvariant())
                 {
                     case "mode":
-                        // Exact names only (any case): no numbers, no "Sync,Async" flags, no surrounding spaces.
                         var name = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null;
-                        if (Enum.GetNames<StoreMode>().FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) is not { } exact)
+                        if (!StoreModes.TryParse(name, out var mode))
                             return (null, new SettingsError("mode", $"mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}, got {Site.ApiProblem.Excerpt(property.Value.GetRawText())}"));
-                        update = update with { Mode = Enum.Parse<StoreMode>(exact) };
+                        update = update with { Mode = mode };
                         break;
                     case "dblatencyms":
                         if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var latency))

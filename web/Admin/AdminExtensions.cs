@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using LiveDash.Site;
 
 namespace LiveDash.Admin;
 
@@ -12,6 +13,7 @@ public static class AdminExtensions
 
     public static void AddAdmin(this WebApplicationBuilder builder)
     {
+        var options = builder.AddValidatedOptions<LiveDashOptions>(LiveDashOptions.Section, LiveDashOptions.Fallback);
         builder.Services.AddSingleton<AdminPassword>();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddAntiforgery(options => options.HeaderName = AdminApiProtection.TokenHeader);
@@ -38,7 +40,7 @@ public static class AdminExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireRole("admin"))
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiScheme).RequireRole("admin"));
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StateDirectory.Resolve(builder.Configuration, builder.Environment), "keys")));
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StateDirectory.Resolve(options.StateDir, builder.Environment), "keys")));
     }
 
     /// <summary>After authentication: cookie-authenticated changes under /admin/api need the antiforgery header.</summary>

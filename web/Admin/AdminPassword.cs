@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 
 namespace LiveDash.Admin;
 
@@ -14,18 +15,19 @@ public sealed class AdminPassword
     public const string EnvironmentVariable = "LIVEDASH_ADMIN_PASSWORD";
     readonly byte[] _expectedHash;
 
-    public AdminPassword(IConfiguration config, IHostEnvironment env) : this(config, env, Console.Out) { }
+    public AdminPassword(IOptions<LiveDashOptions> options, IHostEnvironment env) : this(options.Value, env, Console.Out) { }
 
-    internal AdminPassword(IConfiguration config, IHostEnvironment env, TextWriter terminal)
+    /// <param name="options">LiveDash:AdminPassword, which <see cref="LiveDashOptions.Fallback"/> fills from LIVEDASH_ADMIN_PASSWORD.</param>
+    internal AdminPassword(LiveDashOptions options, IHostEnvironment env, TextWriter terminal)
     {
-        var configured = config["LiveDash:AdminPassword"] is { Length: > 0 } c ? c : config[EnvironmentVariable];
+        var configured = options.AdminPassword;
         if (!string.IsNullOrEmpty(configured))
         {
             Source = EnvironmentVariable;
             _expectedHash = Hash(configured);
             return;
         }
-        var path = Path.Combine(StateDirectory.Resolve(config, env), "admin-password");
+        var path = Path.Combine(StateDirectory.Resolve(options.StateDir, env), "admin-password");
         Source = path;
         if (File.Exists(path))
         {
@@ -34,9 +36,9 @@ public sealed class AdminPassword
         }
         var generated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new FileStream(path, options))
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new FileStream(path, fileOptions))
         using (var writer = new StreamWriter(file))
         {
             writer.WriteLine(generated);
@@ -59,9 +61,9 @@ public sealed class AdminPassword
 public static class StateDirectory
 {
     /// <summary>LiveDash:StateDir, else .livedash/ at the repository root (found by LiveDash.sln), else beside the app.</summary>
-    public static string Resolve(IConfiguration config, IHostEnvironment env)
+    public static string Resolve(string? configured, IHostEnvironment env)
     {
-        if (config["LiveDash:StateDir"] is { Length: > 0 } configured) return Path.GetFullPath(configured);
+        if (!string.IsNullOrEmpty(configured)) return Path.GetFullPath(configured);
         for (var dir = new DirectoryInfo(env.ContentRootPath); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "LiveDash.sln"))) return Path.Combine(dir.FullName, ".livedash");
         return Path.Combine(env.ContentRootPath, ".livedash");

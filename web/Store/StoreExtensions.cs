@@ -1,30 +1,22 @@
 using LiveDash.Admin;
+using LiveDash.Site;
 using LiveDash.Store.Mongo;
 using LiveDash.Store.Postgres;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace LiveDash.Store;
-
-public class DatabaseOptions
-{
-    /// <summary>PostgreSQL (default) or MongoDB.</summary>
-    public string Provider { get; set; } = "PostgreSQL";
-}
 
 public static class StoreExtensions
 {
     public static void AddStore(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
-        var provider = builder.Configuration["Database:Provider"] ?? "PostgreSQL";
-        if (provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase) || provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
-            builder.AddPostgresStore();
-        else if (provider.Equals("MongoDB", StringComparison.OrdinalIgnoreCase) || provider.Equals("Mongo", StringComparison.OrdinalIgnoreCase))
-            builder.AddMongoStore();
-        else
-            throw new InvalidOperationException($"Database:Provider '{provider}' is not supported; use PostgreSQL or MongoDB.");
+        var database = builder.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section, DatabaseOptions.Fallback);
+        if (database.IsMongo) builder.AddMongoStore(database);
+        else builder.AddPostgresStore(database);
 
-        builder.Services.AddSingleton(sp => new RuntimeSettings(InitialSettings(builder.Configuration)));
+        builder.Services.AddSingleton(database.SeedRows());
+        builder.Services.AddSingleton(sp => new RuntimeSettings(sp.GetRequiredService<IOptions<LiveDashOptions>>().Value.InitialSettings));
         builder.Services.AddSingleton<StoreService>();
         builder.Services.AddSingleton<StoreHealth>();
         builder.Services.AddSingleton<StoreSeeding>();
@@ -39,31 +31,10 @@ public static class StoreExtensions
             services.AddSingleton<IDbRoundTripObserver, NoRoundTripObserver>();
     }
 
-    static SettingsSnapshot InitialSettings(IConfiguration config)
+    static void AddPostgresStore(this WebApplicationBuilder builder, DatabaseOptions database)
     {
-        var mode = Enum.TryParse<StoreMode>(config["LiveDash:Mode"], ignoreCase: true, out var m) ? m : StoreMode.Async;
-        return new SettingsSnapshot(mode, config.GetValue("LiveDash:DbLatencyMs", 25), config.GetValue("LiveDash:MinThreads", 0));
-    }
-
-    static void AddPostgresStore(this WebApplicationBuilder builder)
-    {
-        var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? builder.Configuration["LIVEDASH_PG"]
-            ?? throw new InvalidOperationException(
-                "No PostgreSQL connection string: start the app with ./livedash up, or set LIVEDASH_PG or ConnectionStrings__Postgres.");
-        var csb = new NpgsqlConnectionStringBuilder(connectionString);
-        // Sized so the pool, not the thread pool, is never the limit at concurrency 200 (see DEPENDENCIES.md).
-        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
-            csb.MaxPoolSize = 250;
-        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) csb.Timeout = 3;
-        csb.CommandTimeout = Math.Max(csb.CommandTimeout, 30);
-        csb.MaxAutoPrepare = 20;
-        // We never change session state, so the per-connection reset on return to the pool is pure cost.
-        csb.NoResetOnClose = true;
-        // The store's statements are simple keyed lookups: plan them once per connection, not on every bind.
-        if (string.IsNullOrEmpty(csb.Options)) csb.Options = "-c plan_cache_mode=force_generic_plan";
-        csb.ApplicationName ??= "LiveDash";
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(csb.ConnectionString).Build());
+        var connectionString = PostgresConnection.Build(database.PostgresConnection!);
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         builder.Services.AddSingleton<IStoreBackend, PostgresStore>();
     }
 

@@ -1,24 +1,31 @@
 using System.Diagnostics;
 using LiveDash.Store;
+using LiveDash.Site;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace LiveDash.Telemetry;
 
-public class TelemetryOptions
+/// <summary>Section "Telemetry".</summary>
+public sealed class TelemetryOptions : IValidatedOptions
 {
+    public const string Section = "Telemetry";
+
     /// <summary>Record request timelines and publish ticks; off removes every per-request cost (for the overhead benchmark).</summary>
     public bool Enabled { get; set; } = true;
+
+    public IEnumerable<string> Validate(string section) => [];
 }
 
 public static class TelemetryExtensions
 {
     public const string HubPath = "/hubs/telemetry";
 
-    public static bool TelemetryEnabled(this IConfiguration config) => config.GetValue("Telemetry:Enabled", true);
+    public static bool TelemetryEnabled(this IServiceProvider services) => services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Enabled;
 
     public static void AddTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration("Telemetry");
+        var options = builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
         builder.Services.AddSignalR().AddJsonProtocol();
         builder.Services.AddSingleton<TelemetryRecorder>();
         builder.Services.AddSingleton<TickBroadcaster>();
@@ -26,7 +33,7 @@ public static class TelemetryExtensions
         builder.Services.AddSingleton<TelemetryAggregator>();
         builder.Services.AddSingleton<RecentLatency>();
         builder.Services.AddSingleton<TelemetryMetrics>();
-        if (!builder.Configuration.TelemetryEnabled()) return;
+        if (!options.Enabled) return;
         builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
         // Every Kestrel endpoint's connections are watched, so end-to-end latency starts when the bytes arrive.
         builder.Services.AddSingleton<ArrivalWatcher>();
@@ -41,13 +48,13 @@ public static class TelemetryExtensions
     /// <summary>First in the pipeline, so arrival is stamped as early as the app can see a request.</summary>
     public static void UseTelemetry(this WebApplication app)
     {
-        if (app.Configuration.TelemetryEnabled()) app.UseMiddleware<TelemetryMiddleware>();
+        if (app.Services.TelemetryEnabled()) app.UseMiddleware<TelemetryMiddleware>();
     }
 
     /// <summary>Just before the endpoint runs: ends the request's "queued" segment.</summary>
     public static void UseTelemetryHandlerStart(this WebApplication app)
     {
-        if (!app.Configuration.TelemetryEnabled()) return;
+        if (!app.Services.TelemetryEnabled()) return;
         app.Use((context, next) =>
         {
             RequestTimeline.Current?.MarkHandlerStarted(Stopwatch.GetTimestamp(), context.GetEndpoint());

@@ -14,7 +14,15 @@ public class AdminPasswordTests
         public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = null!;
     }
 
-    static IConfiguration Config(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    /// <summary>The options the app would bind from these configuration values.</summary>
+    static LiveDashOptions Config(Dictionary<string, string?> values)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var options = new LiveDashOptions();
+        config.GetSection(LiveDashOptions.Section).Bind(options);
+        LiveDashOptions.Fallback(options, config);
+        return options;
+    }
 
     [Fact]
     public void WithoutAPasswordOneIsGeneratedKeptPrivateShownOnceAndReused()

@@ -2,15 +2,16 @@ using LiveDash.Admin;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 
 namespace LiveDash.Pages.Dashboard;
 
-public class IndexModel(RuntimeSettings settings, StoreService store, IConfiguration config) : PageModel
+public class IndexModel(RuntimeSettings settings, StoreService store, IOptions<TelemetryOptions> telemetry) : PageModel
 {
     public SettingsSnapshot Current { get; private set; } = settings.Current;
     public string Backend => store.BackendName;
     public bool IsAdmin { get; private set; }
-    public bool TelemetryEnabled => config.TelemetryEnabled();
+    public bool TelemetryEnabled => telemetry.Value.Enabled;
     public string HistogramEdges => string.Join(",", TelemetryAggregator.HistogramEdgesMs.Select(e => e.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public void OnGet()

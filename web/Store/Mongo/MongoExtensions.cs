@@ -4,26 +4,11 @@ namespace LiveDash.Store.Mongo;
 
 public static class MongoExtensions
 {
-    /// <summary>
-    /// ConnectionStrings:Mongo (e.g. mongodb://user:pass@127.0.0.1:27017/livedash?authSource=admin).
-    /// Database:Seed:Users|Products|Orders shrink the seed (tests, quick demos); the defaults match PostgreSQL's.
-    /// </summary>
-    public static void AddMongoStore(this WebApplicationBuilder builder)
+    /// <summary>ConnectionStrings:Mongo (e.g. mongodb://user:pass@127.0.0.1:27017/livedash?authSource=admin), checked by <see cref="DatabaseOptions"/>.</summary>
+    public static void AddMongoStore(this WebApplicationBuilder builder, DatabaseOptions database)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Mongo")
-            ?? throw new InvalidOperationException("Database:Provider is MongoDB but there is no connection string: set ConnectionStrings__Mongo=mongodb://host:27017/livedash.");
-        MongoUrl url;
-        try
-        {
-            // Sized like the PostgreSQL pool: the pool, not the thread pool, must never be the limit at concurrency 200.
-            url = MongoUrl.Parse(connectionString, defaultMaxPoolSize: 250);
-        }
-        catch (FormatException e)
-        {
-            throw new InvalidOperationException($"ConnectionStrings:Mongo is not usable: {e.Message}", e);
-        }
-        var seed = builder.Configuration.GetSection("Database:Seed");
-        builder.Services.AddSingleton(new SeedData(seed.GetValue("Users", SeedData.DefaultUsers), seed.GetValue("Products", SeedData.DefaultProducts), seed.GetValue("Orders", SeedData.DefaultOrders)));
+        // Sized like the PostgreSQL pool: the pool, not the thread pool, must never be the limit at concurrency 200.
+        var url = MongoUrl.Parse(database.MongoConnection!, defaultMaxPoolSize: 250);
         builder.Services.AddSingleton(_ => new MongoClient(url));
         builder.Services.AddSingleton<IStoreBackend, MongoStore>();
     }

@@ -10,7 +10,7 @@ namespace LiveDash.Store.Postgres;
 /// path (Open, ExecuteReader, Read) and an awaited one (OpenAsync, ExecuteReaderAsync, ReadAsync)
 /// sharing the same statement and row mapping, so both return identical results.
 /// </summary>
-public sealed class PostgresStore(NpgsqlDataSource dataSource, ILogger<PostgresStore> logger) : IStoreBackend
+public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, ILogger<PostgresStore> logger) : IStoreBackend
 {
     public string Name => "PostgreSQL";
 
@@ -109,7 +109,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, ILogger<PostgresS
         await GuardAsync(() => cmd.ExecuteScalarAsync(ct));
     }
 
-    public Task EnsureSeededAsync(CancellationToken ct) => new PostgresSeeder(dataSource, logger).EnsureSeededAsync(new SeedData(), ct);
+    public Task EnsureSeededAsync(CancellationToken ct) => new PostgresSeeder(dataSource, logger).EnsureSeededAsync(seed, ct);
 
     public IReadOnlyDictionary<string, object?> Describe()
     {

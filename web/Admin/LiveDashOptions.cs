@@ -1,0 +1,53 @@
+using LiveDash.Site;
+
+namespace LiveDash.Admin;
+
+/// <summary>Section "LiveDash": the starting runtime settings, the admin password and where state is kept.</summary>
+public sealed class LiveDashOptions : IValidatedOptions
+{
+    public const string Section = "LiveDash";
+
+    /// <summary>Sync, Async or SyncOverAsync (the exact name, any case).</summary>
+    public string Mode { get; set; } = nameof(StoreMode.Async);
+    public int DbLatencyMs { get; set; } = 25;
+    public int MinThreads { get; set; }
+    /// <summary>Also LIVEDASH_ADMIN_PASSWORD; when neither is set one is generated and kept in the state directory.</summary>
+    public string? AdminPassword { get; set; }
+    /// <summary>Where the admin password and data-protection keys live; default .livedash/ at the repository root.</summary>
+    public string? StateDir { get; set; }
+
+    public StoreMode StartMode => StoreModes.TryParse(Mode, out var mode) ? mode : StoreMode.Async;
+
+    public SettingsSnapshot InitialSettings => new(StartMode, DbLatencyMs, MinThreads);
+
+    public IEnumerable<string> Validate(string section)
+    {
+        if (!StoreModes.TryParse(Mode, out _))
+            yield return $"{section}:Mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}, got '{Site.ApiProblem.Excerpt(Mode)}'";
+        if (RuntimeSettings.Validate(new SettingsUpdate(DbLatencyMs: DbLatencyMs, MinThreads: MinThreads)) is { } error)
+            yield return $"{section}:{char.ToUpperInvariant(error.Field[0])}{error.Field[1..]}: {error.Message}";
+    }
+
+    /// <summary>LIVEDASH_ADMIN_PASSWORD where LiveDash:AdminPassword is unset.</summary>
+    public static void Fallback(LiveDashOptions options, IConfiguration config)
+    {
+        if (string.IsNullOrEmpty(options.AdminPassword) && config[Admin.AdminPassword.EnvironmentVariable] is { Length: > 0 } password)
+            options.AdminPassword = password;
+    }
+}
+
+public static class StoreModes
+{
+    /// <summary>Exact names only, any case: no numbers, no flag combinations, no surrounding spaces.</summary>
+    public static bool TryParse(string? text, out StoreMode mode)
+    {
+        foreach (var candidate in Enum.GetValues<StoreMode>())
+        {
+            if (!string.Equals(text, candidate.ToString(), StringComparison.OrdinalIgnoreCase)) continue;
+            mode = candidate;
+            return true;
+        }
+        mode = default;
+        return false;
+    }
+}

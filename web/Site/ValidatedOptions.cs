@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+
+namespace LiveDash.Site;
+
+/// <summary>Settings that check themselves: each failure names its full configuration key.</summary>
+public interface IValidatedOptions
+{
+    IEnumerable<string> Validate(string section);
+}
+
+public static class ValidatedOptionsExtensions
+{
+    /// <summary>
+    /// Binds <typeparamref name="T"/> to <paramref name="section"/> strictly (an unknown or misspelt key is an
+    /// error), validates it now, for the set-up code that needs it before the app is built, and again on
+    /// start through the options system, so bad configuration stops the app with a message naming the key.
+    /// </summary>
+    /// <param name="fallback">Fills values from elsewhere in configuration (e.g. LIVEDASH_PG) where the section left them unset.</param>
+    public static T AddValidatedOptions<T>(this WebApplicationBuilder builder, string section, Action<T, IConfiguration>? fallback = null)
+        where T : class, IValidatedOptions, new()
+    {
+        var configuration = builder.Configuration;
+        builder.Services.AddOptions<T>()
+            .BindConfiguration(section, binder => binder.ErrorOnUnknownConfiguration = true)
+            .PostConfigure(options => fallback?.Invoke(options, configuration))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<T>>(new Validator<T>(section));
+        var now = new T();
+        try
+        {
+            configuration.GetSection(section).Bind(now, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new OptionsValidationException(section, typeof(T), [$"configuration section '{section}': {e.Message}"]);
+        }
+        fallback?.Invoke(now, configuration);
+        var failures = now.Validate(section).ToList();
+        if (failures.Count > 0) throw new OptionsValidationException(section, typeof(T), failures);
+        return now;
+    }
+
+    sealed class Validator<T>(string section) : IValidateOptions<T> where T : class, IValidatedOptions
+    {
+        public ValidateOptionsResult Validate(string? name, T options) =>
+            options.Validate(section).ToList() is { Count: > 0 } failures ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace LiveDash.Store.Postgres;
+
+/// <summary>The user's connection string, with LiveDash's defaults for whatever the user did not set.</summary>
+public static class PostgresConnection
+{
+    public static string Build(string userConnectionString)
+    {
+        // Which keys the user wrote ("MaxPoolSize" and "Maximum Pool Size" are one key; "Command Timeout" is not "Timeout").
+        var given = new DbConnectionStringBuilder { ConnectionString = userConnectionString }.Keys.Cast<string>()
+            .Select(Canonical).ToHashSet(StringComparer.Ordinal);
+        var csb = new NpgsqlConnectionStringBuilder(userConnectionString);
+        // Sized so the pool, not the thread pool, is never the limit at concurrency 200 (see the README's figures).
+        if (!given.Contains(Canonical("Maximum Pool Size"))) csb.MaxPoolSize = 250;
+        if (!given.Contains(Canonical("Timeout"))) csb.Timeout = 3;
+        csb.CommandTimeout = Math.Max(csb.CommandTimeout, 30);
+        if (!given.Contains(Canonical("Max Auto Prepare"))) csb.MaxAutoPrepare = 20;
+        // We never change session state, so the per-connection reset on return to the pool is pure cost.
+        if (!given.Contains(Canonical("No Reset On Close"))) csb.NoResetOnClose = true;
+        // The store's statements are simple keyed lookups: plan them once per connection, not on every bind.
+        if (!given.Contains(Canonical("Options"))) csb.Options = "-c plan_cache_mode=force_generic_plan";
+        if (!given.Contains(Canonical("Application Name"))) csb.ApplicationName = "LiveDash";
+        return csb.ConnectionString;
+    }
+
+    /// <summary>A keyword as Npgsql matches it: case and spaces do not matter, and "Maximum" is also "Max".</summary>
+    static string Canonical(string key) => key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant().Replace("maximum", "max", StringComparison.Ordinal);
+}
