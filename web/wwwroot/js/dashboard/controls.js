@@ -1,0 +1,46 @@
+// The toolbar (time window, pause, log axis) and, for signed-in admins, the quick settings.
+import { $ } from './format.js';
+
+export function wireToolbar(view) {
+    document.querySelectorAll('.win').forEach(b => b.addEventListener('click', () => {
+        view.windowMin = Number(b.dataset.min);
+        document.querySelectorAll('.win').forEach(o => o.classList.toggle('active', o === b));
+        view.render();
+    }));
+    $('pause').addEventListener('click', () => {
+        view.paused = !view.paused;
+        $('pause').textContent = view.paused ? 'Resume' : 'Pause';
+        $('pause').classList.toggle('active', view.paused);
+        if (!view.paused) view.render();
+    });
+    $('logscale').addEventListener('change', e => view.setLogScale(e.target.checked));
+}
+
+/** A cookie-authenticated admin API call: JSON body, the antiforgery header; the answer's message shown in #admin-msg. */
+export async function adminSend(method, url, body) {
+    const msg = $('admin-msg');
+    msg.textContent = '…';
+    try {
+        const res = await fetch(url, {
+            method, credentials: 'same-origin',
+            headers: { 'X-CSRF-TOKEN': document.querySelector('meta[name="csrf-token"]')?.content ?? '', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+        });
+        const json = await res.json().catch(() => ({}));
+        msg.textContent = res.ok ? 'applied' : (json.error ?? `HTTP ${res.status}`);
+        msg.classList.toggle('bad', !res.ok);
+        return res.ok;
+    } catch (e) {
+        msg.textContent = e.message;
+        msg.classList.add('bad');
+        return false;
+    }
+}
+
+export function wireAdminControls() {
+    document.querySelectorAll('.set-mode').forEach(b => b.addEventListener('click', () => adminSend('PUT', '/admin/api/settings', { mode: b.dataset.mode })));
+    $('apply-settings').addEventListener('click', () => adminSend('PUT', '/admin/api/settings', {
+        dbLatencyMs: Number($('set-lat').value), minThreads: Number($('set-min').value),
+    }));
+    $('reset').addEventListener('click', () => adminSend('POST', '/admin/api/reset'));
+}

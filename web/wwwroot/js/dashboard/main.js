@@ -1,0 +1,99 @@
+// LiveDash dashboard: reads the tick stream from /hubs/telemetry and draws it with Chart.js.
+// The page's #dash element carries what the server knows (hub URL, mode names, histogram edges, admin or
+// not) and, for tests and tools, what is drawn (data-connected, data-ticks, data-markers, data-waterfall-bars).
+import { $, readModes } from './format.js';
+import { connectHub } from './hub.js';
+import { createTimeCharts } from './time-charts.js';
+import { createWaterfall } from './waterfall.js';
+import { createHistogram } from './histogram.js';
+import { createClients } from './clients.js';
+import { renderStrip, renderModes, showMode } from './figures.js';
+import { wireToolbar, wireAdminControls } from './controls.js';
+
+const root = $('dash');
+
+function setConnection(text, cls) {
+    $('conn-text').textContent = text;
+    $('conn-dot').className = 'dot ' + cls;
+    root.dataset.connected = String(cls === 'up');
+}
+
+function start() {
+    if (typeof globalThis.Chart === 'undefined' || typeof globalThis.signalR === 'undefined') {
+        const missing = $('libs-missing');
+        if (missing) missing.hidden = false;
+        setConnection('libraries missing', 'down');
+        return;
+    }
+    if (root.dataset.telemetry === 'off') {
+        setConnection('telemetry off', 'down');
+        return;
+    }
+    const Chart = globalThis.Chart;
+    Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", sans-serif';
+    Chart.defaults.font.size = 11;
+    Chart.defaults.color = '#475569';
+
+    const modes = readModes(root);
+    const charts = createTimeCharts(root);
+    const waterfall = createWaterfall(root, modes);
+    const histogram = createHistogram(root);
+    const clients = createClients(charts.latency);
+    let ticks = 0, lastT = 0, dropped = 0, requestsSeen = 0, lastTick = null, renderPending = false;
+
+    const view = {
+        windowMin: 5, paused: false,
+        render() {
+            if (!lastTick) return;
+            root.dataset.ticks = String(ticks);
+            $('empty').hidden = requestsSeen > 0;
+            renderStrip(lastTick, modes, charts.recentRates(4));
+            charts.render(lastTick.t, view.windowMin);
+            waterfall.render();
+            histogram.render();
+            renderModes(lastTick, modes);
+            clients.render(lastTick);
+        },
+        setLogScale: on => charts.setLogScale(on),
+    };
+
+    function scheduleRender() {
+        if (renderPending || view.paused) return;
+        renderPending = true;
+        requestAnimationFrame(() => { renderPending = false; view.render(); });
+    }
+
+    function onTick(frame) {
+        const tick = frame.k;
+        if (tick.t <= lastT) return;          // the backlog again after a reconnect
+        lastT = tick.t;
+        ticks++;
+        lastTick = tick;
+        if (frame.d !== dropped) {
+            dropped = frame.d;
+            const el = $('dropped');
+            el.hidden = frame.d === 0;
+            el.textContent = `${frame.d} ticks skipped (this browser fell behind)`;
+        }
+        requestsSeen += tick.ok + tick.er;
+        charts.addTick(tick);
+        clients.addTick(tick);
+        histogram.addTick(tick);
+        waterfall.addTick(tick);
+        root.dispatchEvent(new CustomEvent('livedash:tick', { detail: tick }));
+        scheduleRender();
+    }
+
+    connectHub(root.dataset.hub, {
+        onTick,
+        onStatus: setConnection,
+        onSettingsChanged: c => {
+            if (c.f === 'mode') showMode(c.v);
+            if (c.f === 'dbLatencyMs') $('s-lat').textContent = c.v + ' ms';
+        },
+    });
+    wireToolbar(view);
+    if (root.dataset.admin === 'true') wireAdminControls();
+}
+
+start();
