@@ -19,7 +19,9 @@ namespace LiveDash.Telemetry;
 /// "readable", the thread stamps the connection, and after each request the connection is re-armed.
 /// When the response went out is read from the kernel's TCP_INFO (last data sent, millisecond
 /// resolution) when the next request arrives on the connection, or by the watcher thread within about
-/// half a second. The runtime still does all the reading and writing; we only look.
+/// half a second. While the pool has threads to spare, that close watch is dropped for the kernel's
+/// TCP_INFO alone (last data received, read when the request reaches our middleware): one system call
+/// a request instead of a re-arm and a thread wake-up. The runtime does all the reading and writing; we only look.
 /// </remarks>
 public sealed class ArrivalWatcher : IDisposable
 {
@@ -178,8 +180,8 @@ public sealed class ArrivalWatcher : IDisposable
 
         /// <summary>
         /// When this request's bytes reached the server (a Stopwatch timestamp), or 0; clears the stamp.
-        /// Where the watcher did not see them (read before the connection was re-armed), the kernel's
-        /// last-received time stands in, at its millisecond resolution.
+        /// Where the watcher did not see them (not watched while threads were to spare, or read before the
+        /// connection was re-armed), the kernel's last-received time stands in, at its millisecond resolution.
         /// </summary>
         public long Take()
         {
@@ -190,16 +192,23 @@ public sealed class ArrivalWatcher : IDisposable
         }
 
         /// <summary>
-        /// After a request: its end-to-end latency is recorded once its response has left (see
-        /// <see cref="ResolveSend"/>); then forget any late stamp that belonged to it and watch for the
-        /// next request's bytes. Bytes the runtime has already read stay unseen, so that request goes
-        /// unmeasured rather than mis-measured.
+        /// After a request: while the pool makes requests wait, its end-to-end latency is recorded once its
+        /// response has left (see <see cref="ResolveSend"/>) and the connection is watched for the next
+        /// request's bytes; otherwise it is recorded now. Either way a late stamp that belonged to it is forgotten.
         /// </summary>
         public void Rearm(StoreMode mode, long received, long arrived, long ended, bool measured)
         {
             ResolveSend(sweeping: false);   // one still waiting is settled first
             // A stamp that came after the app had started is this request's, seen late: its bytes waited for no thread.
             if (Interlocked.Exchange(ref _stamp, 0) is var late && !measured && late >= arrived) measured = true;
+            // With threads to spare (this request waited for none, the pool's queue is short) the response is sent at
+            // once and the next request's arrival is read from TCP_INFO: one system call a request. Only a pool that
+            // makes requests wait gets the closer, costlier watch (an epoll re-arm and a wake-up of the watcher).
+            if (arrived - received < TicksPerMs && ThreadPool.PendingWorkItemCount <= ThreadPool.ThreadCount)
+            {
+                watcher._recorder.RecordEndToEnd(mode, ended - received, arrived - received, measured);
+                return;
+            }
             _mode = mode;
             _received = received;
             _arrived = arrived;

@@ -14,6 +14,9 @@ public sealed class TelemetryOptions : IValidatedOptions
     /// <summary>Record request timelines and publish ticks; off removes every per-request cost (for the overhead benchmark).</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Measure arrival at the socket (end to end); off, latency counts from our first middleware (for the overhead benchmark).</summary>
+    public bool MeasureArrival { get; set; } = true;
+
     public IEnumerable<string> Validate(string section) => [];
 }
 
@@ -35,6 +38,8 @@ public static class TelemetryExtensions
         builder.Services.AddSingleton<TelemetryMetrics>();
         if (!options.Enabled) return;
         builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
+        builder.Services.AddHostedService<TelemetryTicker>();
+        if (!options.MeasureArrival) return;
         // Every Kestrel endpoint's connections are watched, so end-to-end latency starts when the bytes arrive.
         builder.Services.AddSingleton<ArrivalWatcher>();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -42,7 +47,6 @@ public static class TelemetryExtensions
             var watcher = kestrel.ApplicationServices.GetRequiredService<ArrivalWatcher>();
             kestrel.ConfigureEndpointDefaults(listen => listen.Use(watcher.Middleware));
         });
-        builder.Services.AddHostedService<TelemetryTicker>();
     }
 
     /// <summary>First in the pipeline, so arrival is stamped as early as the app can see a request.</summary>
