@@ -89,7 +89,7 @@ public sealed class ArrivalWatcher : IDisposable
             _watched[arrival.Id] = arrival;
         }
         // Under starvation a new connection is accepted late; if its first bytes are already waiting, the kernel knows since when.
-        if (socket.Available > 0 && ReadTcpInfo(socket, LastDataRecvOffset) is { } ageMs)
+        if (HasWaitingBytes(socket) && ReadTcpInfo(socket, LastDataRecvOffset) is { } ageMs)
             arrival.Stamp(Stopwatch.GetTimestamp() - ageMs * TicksPerMs);
         if (!arrival.Control(CtlAdd))
         {
@@ -104,6 +104,12 @@ public sealed class ArrivalWatcher : IDisposable
         arrival.ResolveSend(sweeping: false);
         arrival.Control(CtlDel);
         lock (_watchedLock) _watched.Remove(arrival.Id);
+    }
+
+    static bool HasWaitingBytes(Socket socket)
+    {
+        try { return socket.Available > 0; }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { return false; }
     }
 
     /// <summary>Milliseconds since the kernel last received / sent data on the socket (TCP_INFO).</summary>
