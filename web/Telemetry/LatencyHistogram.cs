@@ -27,6 +27,7 @@ public sealed class LatencyHistogram
     public long Max => Count == 0 ? 0 : Volatile.Read(ref _max);
     public long Min => Count == 0 ? 0 : Volatile.Read(ref _min);
     public double Mean => Count == 0 ? 0 : (double)Volatile.Read(ref _sum) / Count;
+    public long Sum => Volatile.Read(ref _sum);
 
     public void Record(long value)
     {
@@ -72,6 +73,24 @@ public sealed class LatencyHistogram
             while (max > (cur = Volatile.Read(ref _max)) && Interlocked.CompareExchange(ref _max, max, cur) != cur) { }
             while (min < (cur = Volatile.Read(ref _min)) && Interlocked.CompareExchange(ref _min, min, cur) != cur) { }
         }
+    }
+
+    /// <summary>Adds counts as another histogram's <see cref="Buckets"/> listed them (e.g. sent over the wire), with its sum, min and max.</summary>
+    public void AddBuckets(IEnumerable<(long Low, long Count)> buckets, long sum, long min, long max)
+    {
+        long count = 0;
+        foreach (var (low, n) in buckets)
+        {
+            if (n <= 0) continue;
+            Interlocked.Add(ref _counts[IndexOf(Math.Clamp(low, 0, MaxValue))], n);
+            count += n;
+        }
+        if (count == 0) return;
+        Interlocked.Add(ref _sum, sum);
+        Interlocked.Add(ref _count, count);
+        long cur;
+        while (max > (cur = Volatile.Read(ref _max)) && Interlocked.CompareExchange(ref _max, max, cur) != cur) { }
+        while (min < (cur = Volatile.Read(ref _min)) && Interlocked.CompareExchange(ref _min, min, cur) != cur) { }
     }
 
     public void Reset()
