@@ -1,4 +1,5 @@
 using LiveDash.Admin;
+using LiveDash.Load;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
 builder.AddStore();
 builder.AddAdmin();
+builder.AddLoad();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();
@@ -22,6 +24,7 @@ app.UseTelemetryHandlerStart();
 
 app.MapStoreApi();
 app.MapAdminApi();
+app.MapLoad();
 app.MapTelemetry();
 app.MapRazorPages();
 
