@@ -192,11 +192,12 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
                 if (due >= phase.Length && _change is null) break;
                 var wait = due - Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds;
                 // Timers tick about once a millisecond; arrivals due sooner go out in the same batch.
-                if (wait > 0.001)
+                if (wait > ChangePoll.TotalSeconds)
                 {
-                    await Task.Delay(wait > ChangePoll.TotalSeconds ? ChangePoll : TimeSpan.FromSeconds(wait), stop);
+                    await Task.Delay(ChangePoll, stop);
                     continue;
                 }
+                if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(wait), stop);
                 if (stop.IsCancellationRequested)
                 {
                     CountOverdueAsDropped(phase, arrivals);

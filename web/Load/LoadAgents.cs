@@ -98,6 +98,13 @@ public sealed class LoadAgents
 
     readonly ConcurrentDictionary<string, AgentConnection> _agents = new(StringComparer.Ordinal);
 
+    public LoadAgents(IHostApplicationLifetime lifetime) =>
+        // Drop the agents as soon as the server starts stopping: their load stops at once, and shutdown does not wait on their sockets.
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var agent in _agents.Values) agent.MarkLost("server stopping");
+        });
+
     /// <summary>Null when a live agent already has the name or too many are connected.</summary>
     public AgentConnection? TryAdd(string name, WebSocket socket)
     {

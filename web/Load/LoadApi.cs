@@ -177,6 +177,8 @@ public static class LoadApi
         if (users is not null && rate is not null) return (null, new ApiError("give users (closed model) or rate (open model), not both", "users"));
         if (scenario == ScenarioCatalog.Lecture || !LoadAgent.AgentScenarios().Contains(scenario))
             return (null, new ApiError($"unknown scenario '{scenario}'; agents run {string.Join(", ", LoadAgent.AgentScenarios())}", "scenario"));
+        if (scenario == ScenarioCatalog.Url && path is null) return (null, new ApiError("path is required for the url scenario, e.g. /api/ping or /api/orders?user=7", "path"));
+        if (scenario != ScenarioCatalog.Url && path is not null) return (null, new ApiError($"path applies to the url scenario only (scenario here: {scenario})", "path"));
         Scenario resolved;
         try
         {
@@ -185,7 +187,7 @@ public static class LoadApi
         catch (ScenarioException e)
         {
             var field = e.Message.Contains("--path", StringComparison.Ordinal) ? "path" : "scenario";
-            return (null, new ApiError(e.Message.Replace("--path", "path", StringComparison.Ordinal), field));
+            return (null, new ApiError(e.Message.Replace("options --path: ", "path ", StringComparison.Ordinal), field));
         }
         var open = rate is not null || (users is null && resolved.IsOpen);
         return (new RunRequest(scenario, path, users, rate, duration.Value, agents, lines, open), null);

@@ -99,7 +99,7 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
 
             var id = (++_nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var parts = chosen.Select((a, i) => new RunAgent(a.Name, i)).ToList();
-            var merge = new RunMerge(request.Scenario, "agents", request.OpenModel, time.GetLocalNow());
+            var merge = new RunMerge(request.Scenario, $"this server, from agents {string.Join(", ", chosen.Select(a => a.Name))}", request.OpenModel, time.GetLocalNow());
             var run = new LoadRun(id, request, parts, merge, time.GetLocalNow());
             for (var i = 0; i < chosen.Count; i++)
             {

@@ -25,7 +25,6 @@ public sealed class LoadSupervisor(LoadAgents agents, LoadRuns runs) : Backgroun
         catch (OperationCanceledException)
         {
         }
-        // Server stopping: drop the agents now, so their load stops at once rather than after their silence limit.
-        foreach (var agent in agents.All()) agent.MarkLost("server stopping");
+
     }
 }
