@@ -239,7 +239,8 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
         for (var s = run.PublishedSecond + 1; s <= through; s++)
         {
             run.PublishedSecond = s;
-            if (run.Merge.Second(s) is not { } figures) continue;
+            // A second with no answers (the drain after the run's end) has no latency to draw.
+            if (run.Merge.Second(s) is not { Requests: > 0 } figures) continue;
             var errors = run.Merge.Totals().Errors;
             recorder.AddClientTick(new ClientTick(run.TickName, now, figures.Requests, figures.P50, figures.P99, errors));
             if (!run.AgentLines) continue;
