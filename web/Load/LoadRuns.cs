@@ -109,7 +109,7 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
                 chosen[i].Send(new StartRun(id, request.Scenario, request.Path, users, rate, request.DurationSeconds, i, chosen.Count));
             }
             _runs.Add(run);
-            if (_runs.Count > KeepRuns) _runs.RemoveAll(r => !r.IsActive && _runs.Count > KeepRuns && r != run);
+            while (_runs.Count > KeepRuns && _runs.FindIndex(r => !r.IsActive) is >= 0 and var oldest) _runs.RemoveAt(oldest);
             log.LogInformation("load run {Run}: {Scenario} on {Agents}", id, request.Scenario, string.Join(", ", chosen.Select(a => a.Name)));
             return (run, null);
         }
