@@ -3,7 +3,8 @@
 # Debian's hey, same app, same endpoint, same concurrency and duration, one after the other.
 # CPU is the tool's own user + system time: /proc/<pid>/stat for the agent (read just before and just
 # after its run), /usr/bin/time for hey. The app shares the machine's cores with whichever tool runs.
-# Env: BENCH_SECONDS (default 10), BENCH_CONCURRENCY (default 50), BENCH_PATH (default /css/site.css).
+# Env: BENCH_SECONDS (default 10) per run, BENCH_ROUNDS (default 2) alternating agent/hey rounds,
+# BENCH_CONCURRENCY (default 50), BENCH_PATH (default /css/site.css).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/telemetry-app.sh"
@@ -45,18 +46,25 @@ run_agent() { # seconds -> prints requests
 }
 run_agent 2 >/dev/null
 
-echo "== $ENDPOINT, concurrency $CONCURRENCY, ${SECONDS_PER_RUN}s each: requests per CPU-second of the load tool =="
-before=$(cpu_ticks "$AGENT_PID")
-agent_requests=$(run_agent "$SECONDS_PER_RUN")
-after=$(cpu_ticks "$AGENT_PID")
-agent_cpu=$(awk -v t=$((after - before)) -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')
+ROUNDS=${BENCH_ROUNDS:-2}
+echo "== $ENDPOINT, concurrency $CONCURRENCY, ${SECONDS_PER_RUN}s per run, $ROUNDS alternating rounds: requests per CPU-second of the load tool =="
+agent_requests=0 agent_ticks=0 hey_requests=0 hey_cpu=0
+for _ in $(seq 1 "$ROUNDS"); do
+    before=$(cpu_ticks "$AGENT_PID")
+    n=$(run_agent "$SECONDS_PER_RUN")
+    after=$(cpu_ticks "$AGENT_PID")
+    agent_requests=$((agent_requests + n)) agent_ticks=$((agent_ticks + after - before))
 
-/usr/bin/time -f "%U %S" -o "$WORK/time" hey -z "${SECONDS_PER_RUN}s" -c "$CONCURRENCY" "$URL$ENDPOINT" >"$WORK/hey" 2>/dev/null
-hey_requests=$(awk '/\[[0-9]+\][[:space:]]+[0-9]+ responses/ { n += $2 } END { print n + 0 }' "$WORK/hey")
-hey_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$WORK/time")
+    /usr/bin/time -f "%U %S" -o "$WORK/time" hey -z "${SECONDS_PER_RUN}s" -c "$CONCURRENCY" "$URL$ENDPOINT" >"$WORK/hey" 2>/dev/null
+    n=$(awk '/\[[0-9]+\][[:space:]]+[0-9]+ responses/ { n += $2 } END { print n + 0 }' "$WORK/hey")
+    hey_requests=$((hey_requests + n))
+    hey_cpu=$(awk -v sum="$hey_cpu" '{ printf "%.2f", sum + $1 + $2 }' "$WORK/time")
+done
+agent_cpu=$(awk -v t="$agent_ticks" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')
+total=$((SECONDS_PER_RUN * ROUNDS))
 
 printf '%-6s %10s %10s %8s %18s\n' tool requests "req/s" "CPU s" "requests/CPU-s"
-awk -v n="$agent_requests" -v c="$agent_cpu" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%-6s %10d %10.0f %8.2f %18.0f\n", "agent", n, n / s, c, (c > 0 ? n / c : 0) }'
-awk -v n="$hey_requests" -v c="$hey_cpu" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%-6s %10d %10.0f %8.2f %18.0f\n", "hey", n, n / s, c, (c > 0 ? n / c : 0) }'
+awk -v n="$agent_requests" -v c="$agent_cpu" -v s="$total" 'BEGIN { printf "%-6s %10d %10.0f %8.2f %18.0f\n", "agent", n, n / s, c, (c > 0 ? n / c : 0) }'
+awk -v n="$hey_requests" -v c="$hey_cpu" -v s="$total" 'BEGIN { printf "%-6s %10d %10.0f %8.2f %18.0f\n", "hey", n, n / s, c, (c > 0 ? n / c : 0) }'
 awk -v an="$agent_requests" -v ac="$agent_cpu" -v hn="$hey_requests" -v hc="$hey_cpu" \
     'BEGIN { if (ac > 0 && hc > 0 && hn > 0) printf "agent / hey, requests per CPU-second: %.2fx\n", (an / ac) / (hn / hc) }'

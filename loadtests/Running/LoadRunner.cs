@@ -29,6 +29,8 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
     static readonly TimeSpan ChangePoll = TimeSpan.FromMilliseconds(100);
     readonly string _baseAddress = target.GetLeftPart(UriPartial.Path).TrimEnd('/');
     readonly LoadTimeline _timeline = new(scenario.LoadSimulations);
+    readonly Uri?[] _fixedUris = scenario.Steps
+        .Select(step => step.Path.Contains('{') ? null : new Uri(target.GetLeftPart(UriPartial.Path).TrimEnd('/') + step.Path)).ToArray();
     volatile Phase? _current;
     volatile LoadChange? _change;
     long _startedRequests;
@@ -184,6 +186,7 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         var slots = new SemaphoreSlim(scenario.MaxInFlight, scenario.MaxInFlight);
         var dropAfter = scenario.DropAfter.TotalSeconds;
         using var arrivals = new ArrivalSchedule(timeline, phase.Length, () => _change);
+        double? waitingForRoom = null;
         try
         {
             while (true)
@@ -204,10 +207,12 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
                     break;
                 }
                 arrivals.Take();
+                waitingForRoom = due;
 
                 var intended = phase.StartTimestamp + (long)(due * Stopwatch.Frequency);
                 var late = Stopwatch.GetElapsedTime(intended).TotalSeconds;
                 var room = late <= dropAfter && (slots.Wait(0) || await slots.WaitAsync(TimeSpan.FromSeconds(dropAfter - late), stop));
+                waitingForRoom = null;
                 if (!room)
                 {
                     phase.Stats.IterationDropped(Stopwatch.GetTimestamp());
@@ -230,6 +235,8 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         }
         catch (OperationCanceledException)
         {
+            // The arrival that was waiting for room when the run ended never started: it was late, not absent.
+            if (waitingForRoom is not null && _stopReason is null) phase.Stats.IterationDropped(Stopwatch.GetTimestamp());
             CountOverdueAsDropped(phase, arrivals);
         }
     }
@@ -305,7 +312,7 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
                 return;
             }
             var step = scenario.Steps[i];
-            await SendAsync(phase, step, i == 0 ? intendedStart : null, random);
+            await SendAsync(phase, step, i, i == 0 ? intendedStart : null, random);
             if (step.ThinkTime > TimeSpan.Zero)
             {
                 try
@@ -320,9 +327,10 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         }
     }
 
-    async Task SendAsync(Phase phase, ScenarioStep step, long? intendedStart, Random random)
+    async Task SendAsync(Phase phase, ScenarioStep step, int index, long? intendedStart, Random random)
     {
-        var uri = new Uri(_baseAddress + Expand(step.Path, random));
+        // A path without placeholders is the same URI every time: parse it once, not per request.
+        var uri = _fixedUris[index] is { } fixedUri ? fixedUri : new Uri(_baseAddress + Expand(step.Path, random));
         using var request = new HttpRequestMessage(new HttpMethod(step.Method), uri);
         using var timeout = new CancellationTokenSource(scenario.RequestTimeout);
         phase.Stats.RequestStarted();
