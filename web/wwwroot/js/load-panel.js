@@ -112,8 +112,7 @@
             a.href = `${API}/runs/${r.id}/report?format=${format}`;
             a.textContent = format;
             a.className = 'load-report';
-            if (format !== 'html') a.download = `load-${r.id}.${format}`;
-            else a.target = '_blank';
+            a.download = `load-${r.id}.${format}`;
             line.append(a, document.createTextNode(' '));
         }
     }
