@@ -27,6 +27,7 @@ public sealed class LoadAgent
     readonly string _password;
     readonly TextWriter _log;
     volatile AgentRun? _run;
+    bool _everConnected;
 
     public LoadAgent(Uri server, string name, string password, TextWriter log, bool allowRemote = false)
     {
@@ -120,6 +121,11 @@ public sealed class LoadAgent
             {
                 throw new AgentRefusedException($"the server at {_server} refused the admin password ({(int)ws.HttpStatusCode}); give the right one with LIVEDASH_ADMIN_PASSWORD or --password-file");
             }
+            catch (WebSocketException e) when (ws.HttpStatusCode is HttpStatusCode.Conflict && _everConnected)
+            {
+                // After a network blip the server may still hold our old connection until it times out (5 s).
+                throw new IOException("the server still holds this agent's previous connection; retrying", e);
+            }
             catch (WebSocketException) when (ws.HttpStatusCode is HttpStatusCode.Conflict)
             {
                 throw new AgentRefusedException($"another agent called '{Name}' is connected to {_server}; give this one another --name");
@@ -130,6 +136,7 @@ public sealed class LoadAgent
             }
         }
         Connected = true;
+        _everConnected = true;
         connected();
         _log.WriteLine($"agent {Name}: connected to {_server}, waiting for runs");
 

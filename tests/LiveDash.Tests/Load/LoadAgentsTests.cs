@@ -191,6 +191,20 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
         Assert.Contains("401", refused.Message);
     }
 
+    [Fact]
+    public async Task ASecondAgentWithATakenNameIsRefusedAndTheFirstStays()
+    {
+        await using var first = InProcessAgent.Start(_app, "twin");
+        using var http = _app.Http(admin: true);
+        await WaitForAgents(http, "twin");
+
+        var second = new LoadAgent(_app.BaseAddress, "twin", KestrelApp.AdminPassword, TextWriter.Null);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var refused = await Assert.ThrowsAsync<AgentRefusedException>(() => second.RunAsync(timeout.Token));
+        Assert.Contains("--name", refused.Message);
+        Assert.True(first.Agent.Connected);
+    }
+
     internal static Process StartAgentProcess(Uri server, string name)
     {
         var start = new ProcessStartInfo("dotnet")
