@@ -82,7 +82,7 @@ public static class LoadApi
 
     static object Body(LoadRun run)
     {
-        var totals = run.Merge.Totals();
+        var totals = run.Totals();
         return new
         {
             id = run.Id,

@@ -44,6 +44,10 @@ public sealed class LoadRun(string id, RunRequest request, IReadOnlyList<RunAgen
     public bool AgentLines = request.AgentLines;
     public string? StopReason;
     public int PublishedSecond = -1;
+
+    /// <summary>An ended run's figures no longer change: merged once, then kept.</summary>
+    public MergedTotals Totals() => IsActive ? Merge.Totals() : _final ??= Merge.Totals();
+    MergedTotals? _final;
     public bool IsActive => State is Running or Stopping;
     public string TickName => $"load {Id}";
 }
