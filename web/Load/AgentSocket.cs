@@ -18,6 +18,12 @@ public static class AgentSocket
     {
         var agents = context.RequestServices.GetRequiredService<LoadAgents>();
         var runs = context.RequestServices.GetRequiredService<LoadRuns>();
+        // Agents send HTTP Basic; a browser's admin cookie is not enough to become an agent (no cross-site WebSocket hijacking).
+        if (context.Request.Headers.Authorization.Count == 0)
+        {
+            await Results.Json(new ApiError("load agents authenticate with HTTP Basic (user admin)", "authorization"), statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+            return;
+        }
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Results.BadRequest(new ApiError("connect with a WebSocket: this is where ./livedash agent --server URL connects", "connection")).ExecuteAsync(context);

@@ -179,6 +179,12 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
         await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 5, speed = 3 }, HttpStatusCode.BadRequest, "speed");
         await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 5, agents = new[] { "nobody" } }, HttpStatusCode.Conflict, "agents");
 
+        using (var notASocket = await http.GetAsync("/admin/api/load/agents/connect?name=x"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notASocket.StatusCode);
+            Assert.Equal("connection", (await notASocket.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        }
+
         using var anonymous = _app.Http();
         using var refused = await anonymous.GetAsync("/admin/api/load/agents");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
