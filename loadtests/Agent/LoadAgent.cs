@@ -349,6 +349,9 @@ public sealed class AgentRun(string id, LoadRunner runner, HttpClient http)
     internal CancellationToken Stopping => _stop.Token;
     public Task Completion { get; internal set; } = Task.CompletedTask;
     public RunResult? Result { get; internal set; }
+
+    /// <summary>True once the run was told to stop (from the server, or because the server was lost): no new requests start.</summary>
+    public bool StopRequested => _stop.IsCancellationRequested;
     public string? StopReason { get; private set; }
 
     public void Cancel(string reason = "stopped from the server")

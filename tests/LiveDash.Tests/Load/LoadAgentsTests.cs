@@ -158,6 +158,38 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
     }
 
     [Fact]
+    public async Task AnAgentCutOffFromTheServerWithoutAWordStopsWithinFiveSecondsAndIsMarkedLost()
+    {
+        await using var relay = await FreezableRelay.StartAsync(_app.BaseAddress);
+        var agent = new LoadAgent(relay.Address, "cut-off", KestrelApp.AdminPassword, TextWriter.Null);
+        using var stopAgent = new CancellationTokenSource();
+        var running = agent.RunAsync(stopAgent.Token);
+        try
+        {
+            using var http = _app.Http(admin: true);
+            await WaitForAgents(http, "cut-off");
+            await StartRun(http, new { scenario = "url", path = "/api/ping", users = 2, durationSeconds = 60, agents = new[] { "cut-off" } });
+            await Until(() => agent.CurrentRun?.Runner.Snapshot()?.Requests > 0, TimeSpan.FromSeconds(10), "the run started");
+
+            // The network goes quiet: no close, no reset, nothing passes either way.
+            relay.Freeze();
+            var clock = Stopwatch.StartNew();
+            var run = agent.CurrentRun!;
+            await Until(() => run.StopRequested && !agent.Connected, TimeSpan.FromSeconds(5), "the agent gave the server up and stopped its load");
+            var sent = run.Runner.Snapshot()!.Requests + run.Runner.Snapshot()!.InFlight;
+            await WaitFor(http, "/admin/api/load/agents", list => list.EnumerateArray().Any(x => x.GetProperty("name").GetString() == "cut-off" && x.GetProperty("state").GetString() == "lost"), TimeSpan.FromSeconds(8));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"marked lost after {clock.Elapsed.TotalSeconds:0.0} s");
+            Assert.Equal(sent, run.Runner.Snapshot()!.Requests + run.Runner.Snapshot()!.InFlight); // no new requests since it stopped
+        }
+        finally
+        {
+            stopAgent.Cancel();
+            relay.Dispose();
+            await running.WaitAsync(TimeSpan.FromSeconds(40));
+        }
+    }
+
+    [Fact]
     public async Task BadRunsGetA400NamingTheFieldAndNoAgentA409()
     {
         using var http = _app.Http(admin: true);
@@ -299,5 +331,80 @@ sealed class InProcessAgent : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+    }
+}
+
+/// <summary>A TCP relay on 127.0.0.1 that can go silent: after Freeze nothing passes, and nothing is closed.</summary>
+sealed class FreezableRelay : IAsyncDisposable, IDisposable
+{
+    readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
+    readonly Uri _target;
+    readonly CancellationTokenSource _stop = new();
+    readonly List<System.Net.Sockets.TcpClient> _clients = [];
+    volatile bool _frozen;
+
+    FreezableRelay(Uri target) => _target = target;
+
+    public Uri Address => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+
+    public static Task<FreezableRelay> StartAsync(Uri target)
+    {
+        var relay = new FreezableRelay(target);
+        relay._listener.Start();
+        _ = relay.AcceptAsync();
+        return Task.FromResult(relay);
+    }
+
+    public void Freeze() => _frozen = true;
+
+    async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                var server = new System.Net.Sockets.TcpClient();
+                await server.ConnectAsync(_target.Host, _target.Port, _stop.Token);
+                lock (_clients) _clients.AddRange([client, server]);
+                _ = PumpAsync(client.GetStream(), server.GetStream());
+                _ = PumpAsync(server.GetStream(), client.GetStream());
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    async Task PumpAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[16384];
+        try
+        {
+            while (true)
+            {
+                var n = await from.ReadAsync(buffer, _stop.Token);
+                if (n == 0) break;
+                while (_frozen) await Task.Delay(50, _stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stop.IsCancellationRequested) return;
+        _stop.Cancel();
+        _listener.Stop();
+        lock (_clients) foreach (var c in _clients) c.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 }
