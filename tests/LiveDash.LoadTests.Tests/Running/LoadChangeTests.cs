@@ -33,11 +33,12 @@ public class LoadChangeTests
         runner.ChangeLoad(new LoadChange(PerSecond: 200));
         var result = await run;
 
-        // 50/s until the change; 200/s from then on (measured over 0.6 s starting 0.2 s after it).
+        // 50/s until the change; 200/s from then on (measured over 0.6 s starting 0.2 s after it). Coarse
+        // bounds: on a starved machine the server stamps arrivals late, but 4x apart stays far apart.
         var rateBefore = arrivals.Count(t => t < changedAt) / Stopwatch.GetElapsedTime(startedAt, changedAt).TotalSeconds;
-        var after = arrivals.Count(t => t >= changedAt + Stopwatch.Frequency / 5 && t < changedAt + Stopwatch.Frequency * 4 / 5);
-        Assert.InRange(rateBefore, 40, 60);
-        Assert.InRange(after, 90, 160);
+        var rateAfter = arrivals.Count(t => t >= changedAt + Stopwatch.Frequency / 5 && t < changedAt + Stopwatch.Frequency * 4 / 5) / 0.6;
+        Assert.InRange(rateBefore, 25, 75);
+        Assert.InRange(rateAfter, 120, 300);
         Assert.Equal(arrivals.Count, result.Requests);
     }
 
