@@ -1,5 +1,6 @@
 using LiveDash.Admin;
 using LiveDash.Site;
+using LiveDash.Load;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 
@@ -9,6 +10,7 @@ builder.AddTelemetry();
 builder.AddStore();
 builder.AddAdmin();
 builder.AddSite();
+builder.AddLoad();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();
@@ -26,6 +28,7 @@ app.UseTelemetryHandlerStart();
 
 app.MapStoreApi();
 app.MapAdminApi();
+app.MapLoad();
 app.MapTelemetry();
 app.MapRazorPages();
 

@@ -18,6 +18,7 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
           load lecture --target http://127.0.0.1:5000
           load my-scenario.json --target http://localhost:5000 --report out/run1
           compare orders --target http://127.0.0.1:5000 --cooldown 5
+          agent --server http://127.0.0.1:5000 --name left
           list
 
         Exit codes: 0 ok, 2 bad options or scenario, 3 a threshold failed, 4 target unreachable,
@@ -36,6 +37,9 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
     readonly Option<string?> _adminPassword = new("--admin-password") { Description = "Admin password (else LIVEDASH_ADMIN_PASSWORD, else .livedash/admin-password)" };
     readonly Option<bool> _noDashboard = new("--no-dashboard") { Description = "Do not post the client's per-second figures to the dashboard" };
     readonly Option<double> _cooldown = new("--cooldown") { Description = "Seconds to wait between the modes' runs", DefaultValueFactory = _ => 5 };
+    readonly Option<string> _server = new("--server") { Description = "The LiveDash server to serve as a load agent, e.g. http://127.0.0.1:5000 (loopback only unless --allow-remote)", Required = true };
+    readonly Option<string?> _name = new("--name") { Description = "This agent's name on the dashboard (default <host>-<pid>)" };
+    readonly Option<string?> _passwordFile = new("--password-file") { Description = "File holding the admin password (else LIVEDASH_ADMIN_PASSWORD, else .livedash/admin-password)" };
     readonly Option<string[]> _modes = new("--modes") { Description = "Modes to run, in order", DefaultValueFactory = _ => ServerAdmin.Modes, AllowMultipleArgumentsPerToken = true };
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancel = default)
@@ -61,7 +65,15 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
             return ExitCodes.Ok;
         });
 
+        var agent = new Command("agent", "Serve as a load agent: connect out to the server, wait for runs started from its dashboard or admin API, and load that server. Runs until Ctrl+C; an agent that loses the server stops its load within 5 s and reconnects." + Examples);
+        agent.Add(_server);
+        agent.Add(_name);
+        agent.Add(_passwordFile);
+        agent.Add(_allowRemote);
+        agent.SetAction((parse, token) => AgentAsync(parse.GetValue(_server)!, parse.GetValue(_name), parse.GetValue(_passwordFile), parse.GetValue(_allowRemote), token));
+
         root.Add(load);
+        root.Add(agent);
         root.Add(compare);
         root.Add(list);
 
@@ -171,6 +183,55 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         output.WriteLine($"compare report: {Path.Combine(directory, "report.html")}");
         return cancel.IsCancellationRequested ? ExitCodes.Cancelled : ExitCodes.Ok;
     });
+
+    async Task<int> AgentAsync(string server, string? name, string? passwordFile, bool allowRemote, CancellationToken cancel)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUri))
+        {
+            errors.WriteLine($"error: --server must be an http:// or https:// URL like http://127.0.0.1:5000, got '{server}'");
+            return ExitCodes.Usage;
+        }
+        string? password;
+        if (passwordFile is not null)
+        {
+            try
+            {
+                password = File.ReadAllText(passwordFile).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.WriteLine($"error: --password-file {passwordFile}: {e.Message}");
+                return ExitCodes.Usage;
+            }
+        }
+        else password = AdminCredentials.Find(null);
+        if (string.IsNullOrEmpty(password))
+        {
+            errors.WriteLine("error: the agent needs the server's admin password: set LIVEDASH_ADMIN_PASSWORD, give --password-file, or run from the checkout whose .livedash/admin-password the server uses");
+            return ExitCodes.Usage;
+        }
+        Agent.LoadAgent agent;
+        try
+        {
+            agent = new Agent.LoadAgent(serverUri, name ?? Agent.LoadAgent.DefaultName(), password, output, allowRemote);
+        }
+        catch (ArgumentException e)
+        {
+            errors.WriteLine($"error: {e.Message.Split(" (Parameter")[0]}");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            await agent.RunAsync(cancel);
+            output.WriteLine($"agent {agent.Name}: stopped");
+            return ExitCodes.Ok;
+        }
+        catch (Agent.AgentRefusedException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return ExitCodes.AdminApiFailed;
+        }
+    }
 
     /// <summary>
     /// Puts the server's settings back. After a starving run (SyncOverAsync) the server may not answer

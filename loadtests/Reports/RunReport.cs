@@ -62,6 +62,13 @@ public static class RunReport
         yield return ["ended", r.StopReason];
     }
 
+    static readonly string[] AgentsHeader = ["agent", "requests", "share", "requests/s", "errors", "p50 ms", "p99 ms", "ended"];
+
+    /// <summary>Each agent's share of a merged run; the run's own percentiles come from the merged histograms, never from these.</summary>
+    internal static IEnumerable<IReadOnlyList<string>> AgentRows(RunResult r) =>
+        r.Agents.Select(a => (IReadOnlyList<string>)[a.Name, a.Requests.ToString(Invariant), r.Requests > 0 ? F(Math.Round(100.0 * a.Requests / r.Requests, 1)) + "%" : "-",
+            F(a.RequestsPerSecond), a.Errors.ToString(Invariant), F(a.P50), F(a.P99), a.StopReason]);
+
     static string F(double v) => v.ToString("0.###", Invariant);
 
     public static string Markdown(RunResult r)
@@ -69,6 +76,11 @@ public static class RunReport
         var md = new StringBuilder();
         md.Append($"# Load run: {r.Scenario}\n\n");
         md.Append(MdTable(["", ""], TotalsRows(r)));
+        if (r.Agents.Count > 0)
+        {
+            md.Append("\n## Agents\n\n");
+            md.Append(MdTable(AgentsHeader, AgentRows(r)));
+        }
         md.Append("\n## Latency\n\n");
         if (r.OpenModel) md.Append("Open model: latency counted from each request's *intended* start (coordinated omission corrected), the actual-send figure beside it.\n\n");
         md.Append(MdTable(SummaryHeader(r), SummaryRows(r)));
@@ -107,6 +119,7 @@ public static class RunReport
     {
         var page = new HtmlPage($"Load run: {r.Scenario}");
         page.Table(["", ""], TotalsRows(r));
+        if (r.Agents.Count > 0) page.Heading("Agents").Table(AgentsHeader, AgentRows(r));
         foreach (var t in r.Thresholds)
             page.Raw($"<p class=\"{(t.Passed ? "pass" : "fail")}\">threshold {(t.Passed ? "passed" : "FAILED")}: {System.Net.WebUtility.HtmlEncode(t.Describe())}</p>");
         if (r.Lecture.Count > 0)

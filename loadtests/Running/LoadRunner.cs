@@ -10,6 +10,9 @@ public sealed record RunLimits(TimeSpan MaxDuration, long MaxRequests)
     public static readonly RunLimits Default = new(TimeSpan.FromSeconds(600), 2_000_000);
 }
 
+/// <summary>A change of load while a run goes, from the moment it is made: Copies (closed model) or PerSecond (open model).</summary>
+public sealed record LoadChange(int? Copies = null, double? PerSecond = null);
+
 /// <summary>What the live view shows each second.</summary>
 public sealed record ProgressSnapshot(
     string Scenario, bool WarmingUp, double Elapsed, double Remaining, long Requests, long Errors, long Dropped, long InFlight,
@@ -22,12 +25,44 @@ public sealed record ProgressSnapshot(
 public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, RunLimits limits)
 {
     static readonly TimeSpan ControllerTick = TimeSpan.FromMilliseconds(50);
+    // An open-model wait never sleeps longer than this, so a rate change is picked up promptly.
+    static readonly TimeSpan ChangePoll = TimeSpan.FromMilliseconds(100);
     readonly string _baseAddress = target.GetLeftPart(UriPartial.Path).TrimEnd('/');
+    readonly LoadTimeline _timeline = new(scenario.LoadSimulations);
+    readonly Uri?[] _fixedUris = scenario.Steps
+        .Select(step => step.Path.Contains('{') ? null : new Uri(target.GetLeftPart(UriPartial.Path).TrimEnd('/') + step.Path)).ToArray();
     volatile Phase? _current;
+    volatile LoadChange? _change;
     long _startedRequests;
     volatile string? _stopReason;
 
     public string? ServerMode { get; init; }
+
+    /// <summary>The current phase's figures as they are recorded (null before the run starts).</summary>
+    public RunStats? CurrentStats => _current?.Stats;
+
+    /// <summary>The load last set with <see cref="ChangeLoad"/>; null while the scenario's simulations rule.</summary>
+    public LoadChange? CurrentChange => _change;
+
+    /// <summary>
+    /// Replaces the scenario's simulations from now on (before the run: from its start) with a constant
+    /// number of copies (closed model) or a constant arrival rate (open model); the run's length stays.
+    /// </summary>
+    public void ChangeLoad(LoadChange change)
+    {
+        if (change.Copies is { } copies)
+        {
+            if (!_timeline.HasClosed) throw new ArgumentException("this run is open-model (arrivals per second); change its rate, not its users", nameof(change));
+            if (copies is < 0 or > ScenarioFile.MaxCopies) throw new ArgumentOutOfRangeException(nameof(change), $"users must be from 0 to {ScenarioFile.MaxCopies}, got {copies}");
+        }
+        else if (change.PerSecond is { } rate)
+        {
+            if (!_timeline.HasOpen) throw new ArgumentException("this run is closed-model (users); change its users, not its rate", nameof(change));
+            if (!double.IsFinite(rate) || rate < 0 || rate > ScenarioFile.MaxRate) throw new ArgumentOutOfRangeException(nameof(change), $"rate must be from 0 to {ScenarioFile.MaxRate} per second, got {rate}");
+        }
+        else throw new ArgumentException("give users or rate", nameof(change));
+        _change = change;
+    }
 
     /// <summary>Live figures for the console and the dashboard; null before the run starts.</summary>
     public ProgressSnapshot? Snapshot()
@@ -46,7 +81,7 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
 
     public async Task<RunResult> RunAsync(CancellationToken cancel)
     {
-        var timeline = new LoadTimeline(scenario.LoadSimulations);
+        var timeline = _timeline;
         var length = Math.Min(timeline.Length, limits.MaxDuration.TotalSeconds);
         var stopReason = length < timeline.Length ? $"stopped at the duration cap of {limits.MaxDuration.TotalSeconds:0} s" : "completed";
 
@@ -114,7 +149,7 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         while (!stop.IsCancellationRequested)
         {
             var elapsed = Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds;
-            Volatile.Write(ref wanted, timeline.CopiesAt(elapsed));
+            Volatile.Write(ref wanted, Math.Min(_change?.Copies ?? timeline.CopiesAt(elapsed), ScenarioFile.MaxCopies));
             for (var copy = 0; copy < Volatile.Read(ref wanted); copy++)
             {
                 if (Volatile.Read(ref running[copy])) continue;
@@ -150,24 +185,34 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         // Not disposed: iterations still running release their slot after this method returns.
         var slots = new SemaphoreSlim(scenario.MaxInFlight, scenario.MaxInFlight);
         var dropAfter = scenario.DropAfter.TotalSeconds;
-        using var arrivals = timeline.Arrivals(phase.Length).GetEnumerator();
+        using var arrivals = new ArrivalSchedule(timeline, phase.Length, () => _change);
+        double? waitingForRoom = null;
         try
         {
-            while (arrivals.MoveNext())
+            while (true)
             {
-                var due = arrivals.Current;
+                var due = arrivals.Peek(Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds);
+                if (due >= phase.Length && _change is null) break;
                 var wait = due - Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds;
                 // Timers tick about once a millisecond; arrivals due sooner go out in the same batch.
+                if (wait > ChangePoll.TotalSeconds)
+                {
+                    await Task.Delay(ChangePoll, stop);
+                    continue;
+                }
                 if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(wait), stop);
                 if (stop.IsCancellationRequested)
                 {
-                    CountOverdueAsDropped(phase, due, arrivals);
+                    CountOverdueAsDropped(phase, arrivals);
                     break;
                 }
+                arrivals.Take();
+                waitingForRoom = due;
 
                 var intended = phase.StartTimestamp + (long)(due * Stopwatch.Frequency);
                 var late = Stopwatch.GetElapsedTime(intended).TotalSeconds;
                 var room = late <= dropAfter && (slots.Wait(0) || await slots.WaitAsync(TimeSpan.FromSeconds(dropAfter - late), stop));
+                waitingForRoom = null;
                 if (!room)
                 {
                     phase.Stats.IterationDropped(Stopwatch.GetTimestamp());
@@ -190,18 +235,69 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         }
         catch (OperationCanceledException)
         {
-            CountOverdueAsDropped(phase, arrivals.Current, arrivals);
+            // The arrival that was waiting for room when the run ended never started: it was late, not absent.
+            if (waitingForRoom is not null && _stopReason is null) phase.Stats.IterationDropped(Stopwatch.GetTimestamp());
+            CountOverdueAsDropped(phase, arrivals);
         }
     }
 
+    /// <summary>
+    /// When each open-model arrival is due (seconds from the phase's start): the timeline's plan until
+    /// the load is changed, then evenly spaced at the new rate from the moment of the change.
+    /// </summary>
+    sealed class ArrivalSchedule(LoadTimeline timeline, double length, Func<LoadChange?> currentChange) : IDisposable
+    {
+        IEnumerator<double>? _planned;
+        LoadChange? _applied;
+        double _anchor;
+        long _n;
+        double? _next;
+
+        public double Peek(double now)
+        {
+            var change = currentChange();
+            if (_planned is null && _applied is null && change?.PerSecond is null) _planned = timeline.Arrivals(length).GetEnumerator();
+            if (change?.PerSecond is not null && !ReferenceEquals(change, _applied))
+            {
+                _applied = change;
+                _planned?.Dispose();
+                _planned = null;
+                _anchor = now < 0.001 ? 0 : now;
+                _n = 1;
+                _next = null;
+            }
+            if (_next is { } next) return next;
+            if (_planned is not null) next = _planned.MoveNext() ? _planned.Current : double.PositiveInfinity;
+            else
+            {
+                var rate = _applied!.PerSecond!.Value;
+                next = rate > 0 ? _anchor + _n / rate : double.PositiveInfinity;
+                if (next >= length) next = double.PositiveInfinity;
+            }
+            _next = next;
+            return next;
+        }
+
+        public void Take()
+        {
+            _next = null;
+            if (_planned is null) _n++;
+        }
+
+        public void Dispose() => _planned?.Dispose();
+    }
+
     /// <summary>At the end of the run, arrivals already due but never started were late, not absent: they count as dropped.</summary>
-    void CountOverdueAsDropped(Phase phase, double due, IEnumerator<double> rest)
+    void CountOverdueAsDropped(Phase phase, ArrivalSchedule rest)
     {
         if (_stopReason is not null) return; // stopped by --max-requests: the rest were never meant to run
         var end = Math.Min(phase.Length, Stopwatch.GetElapsedTime(phase.StartTimestamp).TotalSeconds);
         var now = Stopwatch.GetTimestamp();
-        for (var next = due; next < end; next = rest.MoveNext() ? rest.Current : double.MaxValue)
+        for (var next = rest.Peek(end); next < end; next = rest.Peek(end))
+        {
             phase.Stats.IterationDropped(now);
+            rest.Take();
+        }
     }
 
     async Task IterationAsync(Phase phase, long? intendedStart, CancellationToken stop)
@@ -216,7 +312,7 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
                 return;
             }
             var step = scenario.Steps[i];
-            await SendAsync(phase, step, i == 0 ? intendedStart : null, random);
+            await SendAsync(phase, step, i, i == 0 ? intendedStart : null, random);
             if (step.ThinkTime > TimeSpan.Zero)
             {
                 try
@@ -234,9 +330,10 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
     /// <summary>The send time, Unix milliseconds; LiveDash's telemetry reads it.</summary>
     public const string SentHeader = "X-LiveDash-Sent";
 
-    async Task SendAsync(Phase phase, ScenarioStep step, long? intendedStart, Random random)
+    async Task SendAsync(Phase phase, ScenarioStep step, int index, long? intendedStart, Random random)
     {
-        var uri = new Uri(_baseAddress + Expand(step.Path, random));
+        // A path without placeholders is the same URI every time: parse it once, not per request.
+        var uri = _fixedUris[index] is { } fixedUri ? fixedUri : new Uri(_baseAddress + Expand(step.Path, random));
         using var request = new HttpRequestMessage(new HttpMethod(step.Method), uri);
         using var timeout = new CancellationTokenSource(scenario.RequestTimeout);
         phase.Stats.RequestStarted();

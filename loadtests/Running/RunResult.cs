@@ -18,6 +18,9 @@ public sealed record LatencySummary(double P50, double P75, double P90, double P
     public static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
 }
 
+/// <summary>One load agent's part of a merged run: what it sent and what it saw.</summary>
+public sealed record AgentShare(string Name, long Requests, long Errors, double Seconds, double RequestsPerSecond, double P50, double P99, string StopReason);
+
 /// <summary>A histogram bucket for reports: [LowMs, HighMs] held Count requests.</summary>
 public sealed record HistogramBar(double LowMs, double HighMs, long Count);
 
@@ -60,6 +63,9 @@ public sealed record RunResult(
     public IReadOnlyList<ThresholdOutcome> Thresholds { get; init; } = [];
     public IReadOnlyList<LectureRequest> Lecture { get; init; } = [];
 
+    /// <summary>For a run merged from load agents: each agent's share; empty for a run from one process.</summary>
+    public IReadOnlyList<AgentShare> Agents { get; init; } = [];
+
     public double RequestsPerSecond => Seconds > 0 ? Math.Round(Requests / Seconds, 1) : 0;
     public double ErrorPercent => Requests > 0 ? Math.Round(100.0 * Errors / Requests, 3) : 0;
     public bool ThresholdsPassed => Thresholds.All(t => t.Passed);
@@ -86,7 +92,7 @@ public sealed record RunResult(
     }
 
     /// <summary>The corrected histogram's non-empty buckets (about 1% wide); the report bins them on a logarithmic axis.</summary>
-    static List<HistogramBar> Bars(LatencyHistogram histogram) =>
+    internal static List<HistogramBar> Bars(LatencyHistogram histogram) =>
         histogram.Buckets().Select(b => new HistogramBar(b.Low / 1000.0, b.High / 1000.0, b.Count)).ToList();
 
     public ThresholdOutcome Evaluate(Threshold threshold)

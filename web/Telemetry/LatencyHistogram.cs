@@ -27,6 +27,7 @@ public sealed class LatencyHistogram
     public long Max => Count == 0 ? 0 : Volatile.Read(ref _max);
     public long Min => Count == 0 ? 0 : Volatile.Read(ref _min);
     public double Mean => Count == 0 ? 0 : (double)Volatile.Read(ref _sum) / Count;
+    public long Sum => Volatile.Read(ref _sum);
 
     public void Record(long value)
     {
@@ -65,6 +66,22 @@ public sealed class LatencyHistogram
         Interlocked.Add(ref _sum, Volatile.Read(ref other._sum));
         Interlocked.Add(ref _count, other.Count);
         if (other.Count > 0) Widen(other.Min, other.Max);
+    }
+
+    /// <summary>Adds counts as another histogram's <see cref="Buckets"/> listed them (e.g. sent over the wire), with its sum, min and max.</summary>
+    public void AddBuckets(IEnumerable<(long Low, long Count)> buckets, long sum, long min, long max)
+    {
+        long count = 0;
+        foreach (var (low, n) in buckets)
+        {
+            if (n <= 0) continue;
+            Interlocked.Add(ref _counts[IndexOf(Math.Clamp(low, 0, MaxValue))], n);
+            count += n;
+        }
+        if (count == 0) return;
+        Interlocked.Add(ref _sum, sum);
+        Interlocked.Add(ref _count, count);
+        Widen(min, max);
     }
 
     void Widen(long min, long max)

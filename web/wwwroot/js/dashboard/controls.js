@@ -16,16 +16,24 @@ export function wireToolbar(view) {
     $('logscale').addEventListener('change', e => view.setLogScale(e.target.checked));
 }
 
-/** A cookie-authenticated admin API call: JSON body, the antiforgery header; the answer's message shown in #admin-msg. */
+/** A cookie-authenticated admin API call: a JSON body and the antiforgery header the server asks of every change. */
+export function adminFetch(method, url, body) {
+    return fetch(url, {
+        method, credentials: 'same-origin',
+        headers: {
+            'Accept': 'application/json', 'X-CSRF-TOKEN': document.querySelector('meta[name="csrf-token"]')?.content ?? '',
+            ...(body ? { 'Content-Type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+    });
+}
+
+/** An admin API call whose answer is shown in #admin-msg. */
 export async function adminSend(method, url, body) {
     const msg = $('admin-msg');
     msg.textContent = '…';
     try {
-        const res = await fetch(url, {
-            method, credentials: 'same-origin',
-            headers: { 'X-CSRF-TOKEN': document.querySelector('meta[name="csrf-token"]')?.content ?? '', ...(body ? { 'Content-Type': 'application/json' } : {}) },
-            body: body ? JSON.stringify(body) : undefined,
-        });
+        const res = await adminFetch(method, url, body);
         const json = await res.json().catch(() => ({}));
         msg.textContent = res.ok ? 'applied' : (json.error ?? `HTTP ${res.status}`);
         msg.classList.toggle('bad', !res.ok);

@@ -9,6 +9,7 @@ import { createHistogram } from './histogram.js';
 import { createClients } from './clients.js';
 import { renderStrip, renderModes, showMode } from './figures.js';
 import { wireToolbar, wireAdminControls } from './controls.js';
+import { wireLoadPanel } from './load-panel.js';
 
 const root = $('dash');
 
@@ -93,7 +94,10 @@ function start() {
         },
     });
     wireToolbar(view);
-    if (root.dataset.admin === 'true') wireAdminControls();
+    if (root.dataset.admin === 'true') {
+        wireAdminControls();
+        wireLoadPanel();
+    }
 }
 
 start();

@@ -1,0 +1,384 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+using LiveDash.LoadTests.Running;
+using LiveDash.LoadTests.Scenarios;
+
+namespace LiveDash.LoadTests.Agent;
+
+/// <summary>The server refused this agent for good (wrong password, name taken, no load endpoint): retrying would not help.</summary>
+public sealed class AgentRefusedException(string message) : Exception(message);
+
+/// <summary>
+/// A long-running load agent: connects out to a LiveDash server over a WebSocket, announces itself,
+/// and runs the load the server asks for against that same server. It reports every finished second
+/// (bucket counts, not percentiles, so the server can merge agents exactly) and its whole-run totals.
+/// A run lives only as long as the connection: when the server goes silent or the socket drops, the
+/// run is cancelled at once, and the agent reconnects with back-off.
+/// </summary>
+public sealed class LoadAgent
+{
+    public const double MaxDurationSeconds = 3_600;
+
+    readonly Uri _server;
+    readonly string _password;
+    readonly TextWriter _log;
+    volatile AgentRun? _run;
+    bool _everConnected;
+
+    public LoadAgent(Uri server, string name, string password, TextWriter log, bool allowRemote = false)
+    {
+        if (server.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"--server must be an http:// or https:// URL like http://127.0.0.1:5000, got '{server}'", nameof(server));
+        if (!allowRemote && !Cli.RunOptions.IsLoopback(server))
+            throw new ArgumentException($"--server {server.Host} is not this machine; the agent loads the server it connects to, and load stays on 127.0.0.1/localhost unless you add --allow-remote", nameof(server));
+        if (name.Length is 0 or > MaxNameLength || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            throw new ArgumentException($"--name must be 1 to {MaxNameLength} letters, digits, '-', '_' or '.', got '{name}'", nameof(name));
+        _server = new Uri(server.GetLeftPart(UriPartial.Authority));
+        Name = name;
+        _password = password;
+        _log = TextWriter.Synchronized(log);
+    }
+
+    public const int MaxNameLength = 24;
+
+    public static string DefaultName() =>
+        new string($"{Environment.MachineName}-{Environment.ProcessId}".Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.').ToArray()) is { Length: > 0 } n
+            ? n[..Math.Min(n.Length, MaxNameLength)]
+            : $"agent-{Environment.ProcessId}";
+
+    public string Name { get; }
+
+    /// <summary>True while a WebSocket session with the server is open.</summary>
+    public bool Connected { get; private set; }
+
+    /// <summary>The run going on now, if any.</summary>
+    public AgentRun? CurrentRun => _run;
+
+    /// <summary>The last run that ended (its result), for tests and the log.</summary>
+    public AgentRun? LastRun { get; private set; }
+
+    /// <summary>Connects, serves runs, reconnects after a loss; ends when cancelled (0) or refused for good (throws).</summary>
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        var backOff = TimeSpan.FromSeconds(1);
+        var waitingSaid = false;
+        while (!cancel.IsCancellationRequested)
+        {
+            try
+            {
+                await SessionAsync(cancel, () => { backOff = TimeSpan.FromSeconds(1); waitingSaid = false; });
+            }
+            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or OperationCanceledException or TimeoutException)
+            {
+                if (cancel.IsCancellationRequested) break;
+                if (Connected || !waitingSaid) _log.WriteLine(Connected ? $"lost the server: {Describe(e)}; load stopped, reconnecting" : $"waiting for the server at {_server}: {Describe(e)}");
+                waitingSaid = true;
+            }
+            finally
+            {
+                Connected = false;
+                StopRun("the connection to the server ended");
+            }
+            if (cancel.IsCancellationRequested) break;
+            try
+            {
+                await Task.Delay(backOff, cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            backOff = TimeSpan.FromSeconds(Math.Min(5, backOff.TotalSeconds * 2));
+        }
+        if (_run is { } run) await run.Completion;
+    }
+
+    static string Describe(Exception e) => e switch
+    {
+        TimeoutException or OperationCanceledException => "no answer within " + AgentMessage.SilenceLimit.TotalSeconds + " s",
+        _ => e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message,
+    };
+
+    async Task SessionAsync(CancellationToken cancel, Action connected)
+    {
+        using var ws = new ClientWebSocket();
+        ws.Options.SetRequestHeader("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + _password)));
+        ws.Options.CollectHttpResponseDetails = true;
+        ws.Options.Proxy = null;
+        var uri = new UriBuilder(_server) { Scheme = _server.Scheme == "https" ? "wss" : "ws", Path = AgentMessage.ConnectPath, Query = "name=" + Uri.EscapeDataString(Name) }.Uri;
+        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+        {
+            connectTimeout.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await ws.ConnectAsync(uri, connectTimeout.Token);
+            }
+            catch (WebSocketException) when (ws.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                throw new AgentRefusedException($"the server at {_server} refused the admin password ({(int)ws.HttpStatusCode}); give the right one with LIVEDASH_ADMIN_PASSWORD or --password-file");
+            }
+            catch (WebSocketException e) when (ws.HttpStatusCode is HttpStatusCode.Conflict && _everConnected)
+            {
+                // After a network blip the server may still hold our old connection until it times out (5 s).
+                throw new IOException("the server still holds this agent's previous connection; retrying", e);
+            }
+            catch (WebSocketException) when (ws.HttpStatusCode is HttpStatusCode.Conflict)
+            {
+                throw new AgentRefusedException($"another agent called '{Name}' is connected to {_server}; give this one another --name");
+            }
+            catch (WebSocketException) when (ws.HttpStatusCode is HttpStatusCode.NotFound)
+            {
+                throw new AgentRefusedException($"{_server} has no load-agent endpoint ({AgentMessage.ConnectPath} answered 404): is it a LiveDash server of this version?");
+            }
+        }
+        Connected = true;
+        _everConnected = true;
+        connected();
+        _log.WriteLine($"agent {Name}: connected to {_server}, waiting for runs");
+
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var outgoing = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var sending = SendLoopAsync(ws, outgoing.Reader, session.Token);
+        var beating = HeartbeatLoopAsync(outgoing.Writer, session.Token);
+        try
+        {
+            await ReceiveLoopAsync(ws, outgoing.Writer, session.Token);
+        }
+        finally
+        {
+            StopRun("the connection to the server ended");
+            outgoing.Writer.TryComplete();
+            session.Cancel();
+            await Task.WhenAll(Quietly(sending), Quietly(beating));
+            if (ws.State == WebSocketState.Open)
+            {
+                using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await Quietly(ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "agent stopping", closeTimeout.Token));
+            }
+        }
+    }
+
+    static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or ChannelClosedException)
+        {
+        }
+    }
+
+    async Task ReceiveLoopAsync(ClientWebSocket ws, ChannelWriter<AgentMessage> outgoing, CancellationToken cancel)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            buffer.ResetWrittenCount();
+            // The server sends at least every HeartbeatInterval; this long without a word means it is gone.
+            using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            silence.CancelAfter(AgentMessage.SilenceLimit);
+            ValueWebSocketReceiveResult received;
+            try
+            {
+                do
+                {
+                    received = await ws.ReceiveAsync(buffer.GetMemory(4096), silence.Token);
+                    buffer.Advance(received.Count);
+                    if (buffer.WrittenCount > AgentMessage.MaxMessageBytes) throw new IOException("the server sent a message larger than 1 MB");
+                } while (!received.EndOfMessage);
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the server said nothing for {AgentMessage.SilenceLimit.TotalSeconds} s");
+            }
+            if (received.MessageType == WebSocketMessageType.Close)
+                throw new WebSocketException($"the server closed the connection ({ws.CloseStatus}: {ws.CloseStatusDescription})");
+            switch (AgentMessage.Parse(buffer.WrittenSpan))
+            {
+                case StartRun start:
+                    Start(start, outgoing);
+                    break;
+                case ChangeRun change:
+                    Change(change, outgoing);
+                    break;
+                case StopRun stop:
+                    if (_run is { } run && run.Id == stop.Run) run.Cancel();
+                    break;
+                case Ping or null:
+                    break;
+            }
+        }
+    }
+
+    static async Task SendLoopAsync(ClientWebSocket ws, ChannelReader<AgentMessage> outgoing, CancellationToken cancel)
+    {
+        await foreach (var message in outgoing.ReadAllAsync(cancel))
+            await ws.SendAsync(message.ToUtf8(), WebSocketMessageType.Text, endOfMessage: true, cancel);
+    }
+
+    async Task HeartbeatLoopAsync(ChannelWriter<AgentMessage> outgoing, CancellationToken cancel)
+    {
+        using var timer = new PeriodicTimer(AgentMessage.HeartbeatInterval);
+        do
+        {
+            var run = _run;
+            if (run is not null) run.SendFinishedSeconds(outgoing, final: false);
+            var snapshot = run?.Runner.Snapshot();
+            outgoing.TryWrite(new AgentStatus(run is null ? AgentStatus.Idle : AgentStatus.Running, run?.Id,
+                snapshot?.LastSecondRequests ?? 0, snapshot?.Errors ?? 0, snapshot?.InFlight ?? 0));
+        } while (await timer.WaitForNextTickAsync(cancel));
+    }
+
+    void Start(StartRun start, ChannelWriter<AgentMessage> outgoing)
+    {
+        if (_run is { } busy)
+        {
+            outgoing.TryWrite(new RunEnded(start.Run, "refused", 0, 0, 0, 0, null, null, null, $"agent {Name} is busy with run {busy.Id}"));
+            return;
+        }
+        Scenario scenario;
+        try
+        {
+            scenario = Plan(start);
+        }
+        catch (ScenarioException e)
+        {
+            outgoing.TryWrite(new RunEnded(start.Run, "refused", 0, 0, 0, 0, null, null, null, e.Message));
+            return;
+        }
+        // Connections are capped generously: users can be raised mid-run, and the run's copies need one each.
+        var http = LoadHttp.Create(Math.Max(scenario.MaxInFlight, ScenarioFile.MaxCopies));
+        var runner = new LoadRunner(http, _server, scenario, new RunLimits(TimeSpan.FromSeconds(Math.Min(start.DurationSeconds, MaxDurationSeconds)), RunLimits.Default.MaxRequests));
+        var run = new AgentRun(start.Run, runner, http);
+        if (start.Users is { } users) runner.ChangeLoad(new LoadChange(Copies: users));
+        else if (start.Rate is { } rate) runner.ChangeLoad(new LoadChange(PerSecond: rate));
+        _run = run;
+        _log.WriteLine($"agent {Name}: run {start.Run}: {start.Scenario}{(start.Path is null ? "" : " " + start.Path)}, "
+            + (start.Users is { } u ? $"{u} users" : start.Rate is { } r ? $"{r:0.##}/s" : $"share {start.Share + 1} of {start.Of}") + $", {start.DurationSeconds:0.#} s");
+        outgoing.TryWrite(new ChangeApplied(run.Id, start.Users, start.Rate));
+        run.Completion = RunToEndAsync(run, outgoing);
+    }
+
+    async Task RunToEndAsync(AgentRun run, ChannelWriter<AgentMessage> outgoing)
+    {
+        try
+        {
+            var result = await run.Runner.RunAsync(run.Stopping);
+            run.Result = result;
+            run.SendFinishedSeconds(outgoing, final: true);
+            var stats = run.Runner.CurrentStats!;
+            outgoing.TryWrite(new RunEnded(run.Id, run.StopReason ?? result.StopReason, result.Seconds, result.Requests, result.Errors, result.Dropped,
+                WireHistogram.Of(stats.Corrected), WireHistogram.Of(stats.Raw), result.ErrorsByKind));
+            _log.WriteLine($"agent {Name}: run {run.Id} ended ({run.StopReason ?? result.StopReason}): {result.Requests} requests, {result.RequestsPerSecond:0.#}/s, p50 {result.Corrected.P50:0.#} ms, p99 {result.Corrected.P99:0.#} ms, {result.Errors} errors");
+        }
+        finally
+        {
+            run.Http.Dispose();
+            LastRun = run;
+            _run = null;
+        }
+    }
+
+    void Change(ChangeRun change, ChannelWriter<AgentMessage> outgoing)
+    {
+        if (_run is not { } run || run.Id != change.Run) return;
+        try
+        {
+            run.Runner.ChangeLoad(new LoadChange(change.Users, change.Rate));
+            outgoing.TryWrite(new ChangeApplied(run.Id, change.Users, change.Rate));
+        }
+        catch (ArgumentException e)
+        {
+            _log.WriteLine($"agent {Name}: run {run.Id}: change refused: {e.Message}");
+        }
+    }
+
+    void StopRun(string reason)
+    {
+        if (_run is { } run) run.Cancel(reason);
+    }
+
+    /// <summary>The scenario this agent runs for its share of a run.</summary>
+    internal static Scenario Plan(StartRun start)
+    {
+        if (start.Scenario == ScenarioCatalog.Lecture || start.Scenario.Contains('/') || start.Scenario.Contains('\\') || start.Scenario.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            throw new ScenarioException(start.Scenario, "scenario", $"agents run the catalogue's scenarios ({string.Join(", ", AgentScenarios())}), not the lecture or files");
+        if (!(start.DurationSeconds > 0 && start.DurationSeconds <= MaxDurationSeconds))
+            throw new ScenarioException(start.Scenario, "durationSeconds", $"must be more than 0 and at most {MaxDurationSeconds:0}, got {start.DurationSeconds}");
+        var during = TimeSpan.FromSeconds(start.DurationSeconds);
+        var scenario = ScenarioCatalog.Resolve(start.Scenario, new ScenarioOverrides(during, Path: start.Path)) with { WarmUp = TimeSpan.Zero };
+        IReadOnlyList<LoadSimulation> simulations;
+        if (start.Users is not null) simulations = [new KeepConstant(1, during)];
+        else if (start.Rate is not null) simulations = [new Inject(1, TimeSpan.FromSeconds(1), during)];
+        else
+        {
+            var of = Math.Max(1, start.Of);
+            var share = Math.Clamp(start.Share, 0, of - 1);
+            simulations = scenario.LoadSimulations.Select(s => s switch
+            {
+                KeepConstant k => k with { Copies = Split(k.Copies, share, of) },
+                RampingConstant r => r with { Copies = Split(r.Copies, share, of) },
+                OpenSimulation o => (LoadSimulation)(o with { Interval = o.Interval * of }),
+                _ => s,
+            }).ToList();
+        }
+        return scenario with { LoadSimulations = simulations };
+    }
+
+    /// <summary>The scenarios an agent can run: the catalogue without the lecture (it is a fixed three-request experiment).</summary>
+    public static IEnumerable<string> AgentScenarios() => ScenarioCatalog.List().Select(s => s.Name).Where(n => n != ScenarioCatalog.Lecture);
+
+    /// <summary>Agent <paramref name="share"/>'s part of <paramref name="total"/> split evenly among <paramref name="of"/> agents.</summary>
+    public static int Split(int total, int share, int of) => total / of + (share < total % of ? 1 : 0);
+}
+
+/// <summary>One run on one agent: its runner, how far its seconds have been reported, and how it ended.</summary>
+public sealed class AgentRun(string id, LoadRunner runner, HttpClient http)
+{
+    readonly CancellationTokenSource _stop = new();
+    int _nextSecond;
+
+    public string Id { get; } = id;
+    public LoadRunner Runner { get; } = runner;
+    internal HttpClient Http { get; } = http;
+    internal CancellationToken Stopping => _stop.Token;
+    public Task Completion { get; internal set; } = Task.CompletedTask;
+    public RunResult? Result { get; internal set; }
+
+    /// <summary>True once the run was told to stop (from the server, or because the server was lost): no new requests start.</summary>
+    public bool StopRequested => _stop.IsCancellationRequested;
+    public string? StopReason { get; private set; }
+
+    public void Cancel(string reason = "stopped from the server")
+    {
+        StopReason ??= reason;
+        _stop.Cancel();
+    }
+
+    /// <summary>Sends every second that can no longer change (all of them when the run has ended).</summary>
+    internal void SendFinishedSeconds(ChannelWriter<AgentMessage> outgoing, bool final)
+    {
+        if (Runner.CurrentStats is not { } stats) return;
+        lock (this)
+        {
+            var end = final
+                ? Math.Min(stats.SecondCount, (int)Math.Ceiling(Result?.Seconds ?? 0))
+                : stats.SecondOf(Stopwatch.GetTimestamp() - (long)(0.1 * Stopwatch.Frequency));
+            for (; _nextSecond < end; _nextSecond++)
+            {
+                var s = stats.At(_nextSecond);
+                outgoing.TryWrite(s is null
+                    ? new RunSecond(Id, _nextSecond, 0, 0, 0, Empty, Empty, null)
+                    : new RunSecond(Id, _nextSecond, s.Requests, s.Errors, s.Dropped, WireHistogram.Of(s.Corrected), WireHistogram.Of(s.Raw),
+                        s.ErrorsByKind.IsEmpty ? null : new Dictionary<string, long>(s.ErrorsByKind)));
+            }
+        }
+    }
+
+    static readonly WireHistogram Empty = new([], 0, 0, 0);
+}

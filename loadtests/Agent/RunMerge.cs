@@ -1,0 +1,192 @@
+using LiveDash.LoadTests.Running;
+using LiveDash.Telemetry;
+
+namespace LiveDash.LoadTests.Agent;
+
+/// <summary>One second of a merged run for the live view: the sum of the agents' requests, percentiles from their merged histograms.</summary>
+public sealed record MergedSecondFigures(int Second, long Requests, long Errors, double P50, double P99, IReadOnlyList<AgentSecondFigures> Agents);
+
+public sealed record AgentSecondFigures(string Name, long Requests, long Errors, double P50, double P99);
+
+/// <summary>A merged run's figures so far: totals, the rate (summed), percentiles of the union of the agents' histograms.</summary>
+public sealed record MergedTotals(long Requests, long Errors, double RequestsPerSecond, double P50, double P99, IReadOnlyList<AgentTotals> Agents);
+
+public sealed record AgentTotals(string Name, long Requests, long Errors, double RequestsPerSecond, bool Ended);
+
+/// <summary>
+/// Merges what several agents measured in one run. Agents send bucket counts per second and, at the
+/// end, their whole-run histograms; rates are summed and every percentile is read from the merged
+/// histogram, never averaged. Safe to call from the agents' connections and the API at once.
+/// </summary>
+public sealed class RunMerge(string scenario, string target, bool openModel, DateTimeOffset startedAt)
+{
+    readonly Lock _gate = new();
+    readonly Dictionary<string, AgentPart> _agents = new(StringComparer.Ordinal);
+    readonly SortedDictionary<int, MergedSecond> _seconds = [];
+
+    sealed class AgentPart
+    {
+        public long Requests, Errors, Dropped;
+        public int LastSecond = -1;
+        public long LastSecondRequests;
+        public LatencyHistogram Corrected = new(), Raw = new();
+        public Dictionary<string, long> ErrorsByKind = new(StringComparer.Ordinal);
+        public RunEnded? Ended;
+    }
+
+    sealed class MergedSecond
+    {
+        public long Requests, Errors, Dropped;
+        public readonly LatencyHistogram Corrected = new(), Raw = new();
+        public readonly Dictionary<string, long> ErrorsByKind = new(StringComparer.Ordinal);
+        public readonly List<AgentSecondFigures> Agents = [];
+    }
+
+    public void AddAgent(string name)
+    {
+        lock (_gate) _agents.TryAdd(name, new AgentPart());
+    }
+
+    public void Add(string agent, RunSecond s)
+    {
+        if (s.Second < 0 || s.Second > LoadAgent.MaxDurationSeconds + 120) return;
+        lock (_gate)
+        {
+            if (!_agents.TryGetValue(agent, out var part) || part.Ended is not null || s.Second <= part.LastSecond) return;
+            part.LastSecond = s.Second;
+            part.LastSecondRequests = s.Requests;
+            part.Requests += s.Requests;
+            part.Errors += s.Errors;
+            part.Dropped += s.Dropped;
+            s.Corrected.AddTo(part.Corrected);
+            s.Raw.AddTo(part.Raw);
+            if (!_seconds.TryGetValue(s.Second, out var merged)) _seconds[s.Second] = merged = new MergedSecond();
+            merged.Requests += s.Requests;
+            merged.Errors += s.Errors;
+            merged.Dropped += s.Dropped;
+            s.Corrected.AddTo(merged.Corrected);
+            s.Raw.AddTo(merged.Raw);
+            foreach (var (kind, n) in s.ErrorsByKind ?? new Dictionary<string, long>())
+            {
+                merged.ErrorsByKind[kind] = merged.ErrorsByKind.GetValueOrDefault(kind) + n;
+                part.ErrorsByKind[kind] = part.ErrorsByKind.GetValueOrDefault(kind) + n;
+            }
+            var own = s.Corrected.ToHistogram();
+            merged.Agents.Add(new AgentSecondFigures(agent, s.Requests, s.Errors, LatencySummary.Ms(own.ValueAtPercentile(50)), LatencySummary.Ms(own.ValueAtPercentile(99))));
+        }
+    }
+
+    /// <summary>The agent's run ended: its whole-run histograms replace the sum of its seconds, so the totals are exactly what it measured.</summary>
+    public void End(string agent, RunEnded ended)
+    {
+        lock (_gate)
+        {
+            if (!_agents.TryGetValue(agent, out var part) || part.Ended is not null) return;
+            part.Ended = ended;
+            if (ended.Corrected is null || ended.Raw is null) return;
+            part.Requests = ended.Requests;
+            part.Errors = ended.Errors;
+            part.Dropped = ended.Dropped;
+            part.Corrected = ended.Corrected.ToHistogram();
+            part.Raw = ended.Raw.ToHistogram();
+            if (ended.ErrorsByKind is not null) part.ErrorsByKind = new Dictionary<string, long>(ended.ErrorsByKind, StringComparer.Ordinal);
+        }
+    }
+
+    public bool HasEnded(string agent)
+    {
+        lock (_gate) return _agents.TryGetValue(agent, out var part) && part.Ended is not null;
+    }
+
+    /// <summary>The last second every one of <paramref name="waitingFor"/> has reported (agents that ended count as done).</summary>
+    public int CompleteThrough(IEnumerable<string> waitingFor)
+    {
+        lock (_gate)
+        {
+            var through = int.MaxValue;
+            foreach (var name in waitingFor)
+                if (_agents.TryGetValue(name, out var part) && part.Ended is null) through = Math.Min(through, part.LastSecond);
+            return through == int.MaxValue ? (_seconds.Count == 0 ? -1 : _seconds.Keys.Max()) : through;
+        }
+    }
+
+    public MergedSecondFigures? Second(int second)
+    {
+        lock (_gate)
+        {
+            if (!_seconds.TryGetValue(second, out var s)) return null;
+            return new MergedSecondFigures(second, s.Requests, s.Errors, LatencySummary.Ms(s.Corrected.ValueAtPercentile(50)), LatencySummary.Ms(s.Corrected.ValueAtPercentile(99)), s.Agents.ToList());
+        }
+    }
+
+    public MergedTotals Totals()
+    {
+        lock (_gate)
+        {
+            var union = Union(p => p.Corrected);
+            var ended = _agents.Count > 0 && _agents.Values.All(p => p.Ended is not null);
+            var agents = _agents.Select(a => new AgentTotals(a.Key, a.Value.Requests, a.Value.Errors,
+                a.Value.Ended is { Seconds: > 0 } e ? Math.Round(a.Value.Requests / e.Seconds, 1) : a.Value.LastSecondRequests, a.Value.Ended is not null)).ToList();
+            // While running, the rate is the last second every agent has reported; at the end, all requests over the run's length.
+            double rps;
+            if (ended) rps = Seconds() is > 0 and var seconds ? Math.Round(agents.Sum(a => a.Requests) / seconds, 1) : 0;
+            else
+            {
+                var through = _agents.Values.Where(p => p.Ended is null).Select(p => p.LastSecond).DefaultIfEmpty(-1).Min();
+                rps = _seconds.TryGetValue(through, out var last) ? last.Requests : 0;
+            }
+            return new MergedTotals(agents.Sum(a => a.Requests), agents.Sum(a => a.Errors), rps,
+                LatencySummary.Ms(union.ValueAtPercentile(50)), LatencySummary.Ms(union.ValueAtPercentile(99)), agents);
+        }
+    }
+
+    /// <summary>The merged run as one result, for the report (html, md, csv) with each agent's share.</summary>
+    public RunResult Result(string? serverMode, string stopReason)
+    {
+        lock (_gate)
+        {
+            var corrected = Union(p => p.Corrected);
+            var raw = Union(p => p.Raw);
+            var seconds = Seconds();
+            var last = _seconds.Count == 0 ? -1 : _seconds.Keys.Max();
+            var perSecond = new List<SecondSummary>();
+            for (var i = 0; i <= last; i++)
+            {
+                perSecond.Add(_seconds.TryGetValue(i, out var s)
+                    ? new SecondSummary(i, s.Requests, s.Errors, s.Dropped,
+                        LatencySummary.Ms(s.Corrected.ValueAtPercentile(50)), LatencySummary.Ms(s.Corrected.ValueAtPercentile(90)),
+                        LatencySummary.Ms(s.Corrected.ValueAtPercentile(99)), LatencySummary.Ms(s.Corrected.Max),
+                        LatencySummary.Ms(s.Raw.ValueAtPercentile(50)), LatencySummary.Ms(s.Raw.ValueAtPercentile(99)),
+                        new SortedDictionary<string, long>(s.ErrorsByKind))
+                    : new SecondSummary(i, 0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>()));
+            }
+            var errorsByKind = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var part in _agents.Values)
+                foreach (var (kind, n) in part.ErrorsByKind) errorsByKind[kind] = errorsByKind.GetValueOrDefault(kind) + n;
+            var agents = _agents.Select(a =>
+            {
+                var p = a.Value;
+                var agentSeconds = p.Ended?.Seconds ?? p.LastSecond + 1;
+                return new AgentShare(a.Key, p.Requests, p.Errors, Math.Round(agentSeconds, 3), agentSeconds > 0 ? Math.Round(p.Requests / agentSeconds, 1) : 0,
+                    LatencySummary.Ms(p.Corrected.ValueAtPercentile(50)), LatencySummary.Ms(p.Corrected.ValueAtPercentile(99)),
+                    p.Ended is { } e ? (e.Error ?? e.StopReason) : "lost (no end reported)");
+            }).ToList();
+            return new RunResult(scenario, target, serverMode, startedAt, Math.Round(seconds, 3),
+                agents.Sum(a => a.Requests), agents.Sum(a => a.Errors), _agents.Values.Sum(p => p.Dropped),
+                LatencySummary.Of(corrected), LatencySummary.Of(raw), errorsByKind, perSecond, RunResult.Bars(corrected), stopReason, openModel)
+            {
+                Agents = agents,
+            };
+        }
+    }
+
+    /// <summary>The run's length: the longest any agent ran (agents start within milliseconds of each other).</summary>
+    double Seconds() => _agents.Values.Select(p => p.Ended?.Seconds ?? p.LastSecond + 1.0).DefaultIfEmpty(0).Max();
+
+    LatencyHistogram Union(Func<AgentPart, LatencyHistogram> of)
+    {
+        var union = new LatencyHistogram();
+        foreach (var part in _agents.Values) union.Add(of(part));
+        return union;
+    }
+}

@@ -1,0 +1,111 @@
+extern alias LoadRunner;
+
+using System.Buffers;
+using System.Net.WebSockets;
+using LiveDash.Store;
+using LoadRunner::LiveDash.LoadTests.Agent;
+
+namespace LiveDash.Load;
+
+/// <summary>
+/// GET /admin/api/load/agents/connect?name=NAME as a WebSocket (HTTP Basic, user admin): a load agent
+/// connects here and stays. The server sends runs and a ping every heartbeat; the agent sends its status,
+/// each finished second and the end of each run. A socket that drops or falls silent marks the agent lost.
+/// </summary>
+public static class AgentSocket
+{
+    public static async Task ServeAsync(HttpContext context)
+    {
+        var agents = context.RequestServices.GetRequiredService<LoadAgents>();
+        var runs = context.RequestServices.GetRequiredService<LoadRuns>();
+        // Agents send HTTP Basic; a browser's admin cookie is not enough to become an agent (no cross-site WebSocket hijacking).
+        if (context.Request.Headers.Authorization.Count == 0)
+        {
+            await Results.Json(new ApiError("load agents authenticate with HTTP Basic (user admin)", "authorization"), statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+            return;
+        }
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Results.BadRequest(new ApiError("connect with a WebSocket: this is where ./livedash agent --server URL connects", "connection")).ExecuteAsync(context);
+            return;
+        }
+        var name = context.Request.Query["name"].ToString();
+        if (name.Length is 0 or > LoadAgent.MaxNameLength || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            await Results.BadRequest(new ApiError($"name must be 1 to {LoadAgent.MaxNameLength} letters, digits, '-', '_' or '.'", "name")).ExecuteAsync(context);
+            return;
+        }
+        if (agents.IsLive(name))
+        {
+            await Results.Conflict(new ApiError($"an agent called '{name}' is already connected", "name")).ExecuteAsync(context);
+            return;
+        }
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var agent = agents.TryAdd(name, socket);
+        if (agent is null)
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "name taken or too many agents", context.RequestAborted);
+            return;
+        }
+        var log = context.RequestServices.GetRequiredService<ILogger<LoadAgents>>();
+        log.LogInformation("load agent {Agent} connected from {Address}", name, context.Connection.RemoteIpAddress);
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var writing = agent.WriteLoopAsync(session.Token);
+        try
+        {
+            await ReceiveLoopAsync(socket, agent, runs, session.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or InvalidDataException)
+        {
+        }
+        finally
+        {
+            if (agent.MarkLost(socket.State == WebSocketState.CloseReceived ? "disconnected" : "connection lost"))
+            {
+                log.LogInformation("load agent {Agent}: {Reason}", name, agent.LostReason);
+                runs.OnLost(agent);
+            }
+            session.Cancel();
+            try
+            {
+                await writing;
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    static async Task ReceiveLoopAsync(WebSocket socket, AgentConnection agent, LoadRuns runs, CancellationToken cancel)
+    {
+        var buffer = new ArrayBufferWriter<byte>(8192);
+        while (true)
+        {
+            buffer.ResetWrittenCount();
+            ValueWebSocketReceiveResult received;
+            do
+            {
+                received = await socket.ReceiveAsync(buffer.GetMemory(8192), cancel);
+                buffer.Advance(received.Count);
+                if (buffer.WrittenCount > AgentMessage.MaxMessageBytes) throw new InvalidDataException("message larger than 1 MB");
+            } while (!received.EndOfMessage);
+            if (received.MessageType == WebSocketMessageType.Close) return;
+            agent.Heard();
+            switch (AgentMessage.Parse(buffer.WrittenSpan))
+            {
+                case AgentStatus status:
+                    agent.Update(status);
+                    break;
+                case RunSecond second:
+                    runs.OnSecond(agent, second);
+                    break;
+                case ChangeApplied applied:
+                    runs.OnApplied(agent, applied);
+                    break;
+                case RunEnded ended:
+                    runs.OnEnded(agent, ended);
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+extern alias LoadRunner;
+
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using LoadRunner::LiveDash.LoadTests.Agent;
+
+namespace LiveDash.Load;
+
+/// <summary>What the admin API and the dashboard show of one agent.</summary>
+public sealed record AgentView(string Name, string State, double Rps, long Errors, long InFlight, string? Run, double SecondsSinceHeard);
+
+/// <summary>
+/// One connected load agent. Messages to it go through a small queue that one writer drains, so callers
+/// never wait on the socket; a full queue means the agent stopped reading and it is treated as lost.
+/// </summary>
+public sealed class AgentConnection(string name, WebSocket socket)
+{
+    public const string Idle = "idle";
+    public const string Running = "running";
+    public const string Lost = "lost";
+
+    readonly Channel<AgentMessage> _outgoing = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(256) { SingleReader = true });
+    long _lastHeard = Stopwatch.GetTimestamp();
+    volatile string _state = Idle;
+
+    public string Name { get; } = name;
+    public string State => _state;
+    public bool IsLost => _state == Lost;
+    public string? LostReason { get; private set; }
+    public long LostAt { get; private set; }
+
+    /// <summary>The run the server gave this agent (set before the agent confirms, so two starts cannot both take it).</summary>
+    public volatile string? Run;
+    public long LastSecondRequests;
+    public long Errors;
+    public long InFlight;
+
+    public TimeSpan Silence => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastHeard));
+
+    public void Heard() => Volatile.Write(ref _lastHeard, Stopwatch.GetTimestamp());
+
+    public void Update(AgentStatus status)
+    {
+        if (IsLost) return;
+        Volatile.Write(ref LastSecondRequests, status.LastSecondRequests);
+        Volatile.Write(ref Errors, status.Errors);
+        Volatile.Write(ref InFlight, status.InFlight);
+        _state = status.State == AgentStatus.Running || Run is not null ? Running : Idle;
+    }
+
+    public void Assign(string? run)
+    {
+        Run = run;
+        if (!IsLost) _state = run is null ? Idle : Running;
+    }
+
+    public bool Send(AgentMessage message)
+    {
+        if (IsLost) return false;
+        if (_outgoing.Writer.TryWrite(message)) return true;
+        MarkLost("stopped reading its messages");
+        return false;
+    }
+
+    /// <returns>true the first time only.</returns>
+    public bool MarkLost(string reason)
+    {
+        lock (this)
+        {
+            if (IsLost) return false;
+            LostReason = reason;
+            LostAt = Stopwatch.GetTimestamp();
+            _state = Lost;
+        }
+        _outgoing.Writer.TryComplete();
+        socket.Abort();
+        return true;
+    }
+
+    public async Task WriteLoopAsync(CancellationToken cancel)
+    {
+        await foreach (var message in _outgoing.Reader.ReadAllAsync(cancel))
+            await socket.SendAsync(message.ToUtf8(), WebSocketMessageType.Text, endOfMessage: true, cancel);
+    }
+
+    public AgentView View() => new(Name, State, Volatile.Read(ref LastSecondRequests), Volatile.Read(ref Errors), Volatile.Read(ref InFlight), Run, Math.Round(Silence.TotalSeconds, 1));
+}
+
+/// <summary>The agents that connected: name to connection; lost ones stay listed for a while so the dashboard can show them.</summary>
+public sealed class LoadAgents
+{
+    /// <summary>An agent not heard from for this long is lost (it sends a heartbeat every 500 ms).</summary>
+    public static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan ForgetLostAfter = TimeSpan.FromMinutes(10);
+    public const int MaxAgents = 64;
+
+    readonly ConcurrentDictionary<string, AgentConnection> _agents = new(StringComparer.Ordinal);
+
+    public LoadAgents(IHostApplicationLifetime lifetime) =>
+        // Drop the agents as soon as the server starts stopping: their load stops at once, and shutdown does not wait on their sockets.
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var agent in _agents.Values) agent.MarkLost("server stopping");
+        });
+
+    /// <summary>Null when a live agent already has the name or too many are connected.</summary>
+    public AgentConnection? TryAdd(string name, WebSocket socket)
+    {
+        var connection = new AgentConnection(name, socket);
+        while (true)
+        {
+            if (_agents.TryGetValue(name, out var existing))
+            {
+                if (!existing.IsLost) return null;
+                if (_agents.TryUpdate(name, connection, existing)) return connection;
+            }
+            else
+            {
+                if (_agents.Count(a => !a.Value.IsLost) >= MaxAgents) return null;
+                if (_agents.TryAdd(name, connection)) return connection;
+            }
+        }
+    }
+
+    public bool IsLive(string name) => _agents.TryGetValue(name, out var a) && !a.IsLost;
+
+    public AgentConnection? Find(string name) => _agents.TryGetValue(name, out var a) ? a : null;
+
+    public IReadOnlyList<AgentConnection> All() => _agents.Values.OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+
+    /// <summary>Marks silent agents lost and forgets long-lost ones; returns those lost just now.</summary>
+    public List<AgentConnection> Sweep()
+    {
+        var lost = new List<AgentConnection>();
+        foreach (var (name, agent) in _agents)
+        {
+            if (!agent.IsLost && agent.Silence > LostAfter && agent.MarkLost($"silent for {LostAfter.TotalSeconds:0} s")) lost.Add(agent);
+            else if (agent.IsLost && Stopwatch.GetElapsedTime(agent.LostAt) > ForgetLostAfter) _agents.TryRemove(new KeyValuePair<string, AgentConnection>(name, agent));
+        }
+        return lost;
+    }
+}
