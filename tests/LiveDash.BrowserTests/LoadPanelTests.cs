@@ -46,7 +46,13 @@ public class LoadPanelTests(KestrelApp app, ITestOutputHelper output) : IClassFi
             await page.WaitForFunctionAsync("() => document.getElementById('load-panel').dataset.runState === 'running'", null, wait);
             var run = await page.EvaluateAsync<string>("() => document.getElementById('load-panel').dataset.run");
             // The merged client line: a dataset on the latency chart that gets points.
-            await page.WaitForFunctionAsync($"() => {{ const e = window.liveDash.clientRuns.get('load {run}'); return e && e.p99.data.length >= 2 && e.last.rps > 0; }}", null, wait);
+            await page.WaitForFunctionAsync($$"""
+                () => {
+                    const line = Chart.getChart('c-latency').data.datasets.find(d => d.label === 'client p99 · load {{run}}');
+                    const row = [...document.querySelectorAll('#clients tbody tr')].find(tr => tr.cells[0].textContent === 'load {{run}}');
+                    return line && line.data.length >= 2 && row && Number(row.cells[1].textContent) > 0;
+                }
+                """, null, wait);
             await page.WaitForFunctionAsync("() => document.getElementById('load-panel').dataset.runState === 'completed'", null, wait);
             Assert.Equal(3, await page.Locator("#load-run a.load-report").CountAsync());
 

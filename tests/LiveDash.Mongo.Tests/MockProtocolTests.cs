@@ -164,13 +164,14 @@ public sealed class MockProtocolTests(MockMongod server) : IClassFixture<MockMon
     [InlineData(true)]
     public async Task SocketTimeoutIsHonouredAndTheConnectionReplaced(bool async)
     {
-        using var client = _server.Client("socketTimeoutMS=300");
+        // Room for a slow mock on a busy machine: the sleep is five times the timeout.
+        using var client = _server.Client("socketTimeoutMS=1000");
         await client.RunCommandAsync(Cmd("ping", 1), true, default);
         var clock = Stopwatch.StartNew();
-        var call = client.RunCommandAsync(Cmd("mockSleep", 3000), async, default);
+        var call = client.RunCommandAsync(Cmd("mockSleep", 5000), async, default);
         var e = async ? await Assert.ThrowsAsync<MongoConnectionException>(() => call.AsTask()) : Assert.Throws<MongoConnectionException>(() => call.Result());
-        Assert.Contains("socketTimeoutMS=300", e.Message);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 0.2, 2.5);
+        Assert.Contains("socketTimeoutMS=1000", e.Message);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 4.5);
         Assert.True(MongoReply.IsOk(await client.RunCommandAsync(Cmd("ping", 1), async, default)));
     }
 
