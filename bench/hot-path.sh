@@ -17,17 +17,6 @@ for _ in $(seq 1 300); do curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:
 app_url="http://127.0.0.1:$app_port/api/orders?user=1"; bare_url="http://127.0.0.1:$bare_port/bare/orders?user=1"
 hey_rps "$app_url" 4s "$CONCURRENCY" >/dev/null; hey_rps "$bare_url" 4s "$CONCURRENCY" >/dev/null   # JIT, pools, plans warm
 
-app=(); bare=()
-for r in $(seq 1 "$ROUNDS"); do
-    if [ $((r % 2)) -eq 1 ]; then
-        app+=("$(hey_rps "$app_url" "${SECONDS_PER_RUN}s" "$CONCURRENCY")"); bare+=("$(hey_rps "$bare_url" "${SECONDS_PER_RUN}s" "$CONCURRENCY")")
-    else
-        bare+=("$(hey_rps "$bare_url" "${SECONDS_PER_RUN}s" "$CONCURRENCY")"); app+=("$(hey_rps "$app_url" "${SECONDS_PER_RUN}s" "$CONCURRENCY")")
-    fi
-    echo "round $r: LiveDash ${app[-1]} req/s, bare ${bare[-1]} req/s"
-done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-m_app=$(median "${app[@]}"); m_bare=$(median "${bare[@]}")
+alternate "$ROUNDS" "$SECONDS_PER_RUN" "$CONCURRENCY" LiveDash "$app_url" bare "$bare_url"
 echo "Async /api/orders (hey -c $CONCURRENCY, 25 ms x 2, ${ROUNDS}x${SECONDS_PER_RUN}s each):"
-printf '  LiveDash: %.0f req/s (median)\n  bare:     %.0f req/s (median)\n  LiveDash/bare: %s%% (target >= 97%%)\n' "$m_app" "$m_bare" \
-    "$(awk -v a="$m_app" -v b="$m_bare" 'BEGIN {printf "%.1f", 100*a/b}')"
+printf '  LiveDash: %.0f req/s (median)\n  bare:     %.0f req/s (median)\n  LiveDash/bare: %s%% (target >= 97%%)\n' "$MEDIAN_A" "$MEDIAN_B" "$RATIO"

@@ -49,3 +49,23 @@ start_app() {
 hey_rps() { # url duration concurrency -> requests/s
     hey -z "$2" -c "$3" "$1" 2>/dev/null | awk '/Requests\/sec/ {print $2}'
 }
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# alternate ROUNDS SECONDS CONCURRENCY NAME_A URL_A NAME_B URL_B: hey on A and B in turn, which goes first
+# alternating so drift (thermal, other load) falls on both; prints each round, then sets MEDIAN_A, MEDIAN_B
+# (requests/s) and RATIO (100 * A / B).
+alternate() {
+    local rounds=$1 seconds=$2 concurrency=$3 name_a=$4 url_a=$5 name_b=$6 url_b=$7 r
+    local a=() b=()
+    for r in $(seq 1 "$rounds"); do
+        if [ $((r % 2)) -eq 1 ]; then
+            a+=("$(hey_rps "$url_a" "${seconds}s" "$concurrency")"); b+=("$(hey_rps "$url_b" "${seconds}s" "$concurrency")")
+        else
+            b+=("$(hey_rps "$url_b" "${seconds}s" "$concurrency")"); a+=("$(hey_rps "$url_a" "${seconds}s" "$concurrency")")
+        fi
+        echo "round $r: $name_a ${a[-1]} req/s, $name_b ${b[-1]} req/s"
+    done
+    MEDIAN_A=$(median "${a[@]}"); MEDIAN_B=$(median "${b[@]}")
+    RATIO=$(awk -v x="$MEDIAN_A" -v y="$MEDIAN_B" 'BEGIN {printf "%.1f", 100 * x / y}')
+}
