@@ -1,4 +1,5 @@
 using LiveDash.Admin;
+using LiveDash.Farm;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
 builder.AddStore();
 builder.AddAdmin();
+builder.AddFarm();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();
@@ -23,6 +25,7 @@ app.UseTelemetryHandlerStart();
 app.MapStoreApi();
 app.MapAdminApi();
 app.MapTelemetry();
+app.MapFarm();
 app.MapRazorPages();
 
 app.Services.GetRequiredService<AdminPassword>();

@@ -23,6 +23,8 @@ public sealed class KestrelApp : WebApplicationFactory<Program>
     {
         builder.UseSetting("LiveDash:AdminPassword", AdminPassword);
         builder.UseSetting("LiveDash:StateDir", _stateDir);
+        // Tests share one database: a farm of its own keeps this app's settings to itself.
+        builder.UseSetting("LiveDash:Farm", "test-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("urls", "http://127.0.0.1:0");
     }
 

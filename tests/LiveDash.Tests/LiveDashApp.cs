@@ -21,6 +21,8 @@ public class LiveDashApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("LiveDash:AdminPassword", AdminPassword);
         builder.UseSetting("LiveDash:StateDir", _stateDir);
+        // Tests share one database: a farm of its own keeps this app's settings to itself.
+        builder.UseSetting("LiveDash:Farm", "test-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("LiveDash:DbLatencyMs", "1");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
     }

@@ -17,6 +17,7 @@ public class TelemetryDisabledTests
             builder.UseSetting("Telemetry:Enabled", "false");
             builder.UseSetting("LiveDash:AdminPassword", KestrelApp.AdminPassword);
             builder.UseSetting("LiveDash:StateDir", _stateDir);
+            builder.UseSetting("LiveDash:Farm", "test-" + Guid.NewGuid().ToString("N"));
         }
     }
 
