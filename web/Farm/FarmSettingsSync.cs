@@ -51,11 +51,23 @@ public sealed class FarmSettingsSync(
         await base.StartAsync(cancellationToken);
     }
 
-    public override Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Stores the changes still queued (for up to 2 s) before stopping, so a change made just before a restart survives it.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
         settings.Changed -= OnChanged;
         _local.Writer.TryComplete();
-        return base.StopAsync(cancellationToken);
+        if (ExecuteTask is { } writer)
+        {
+            try
+            {
+                await writer.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                logger.LogWarning("Stopping before every settings change was stored in the database");
+            }
+        }
+        await base.StopAsync(cancellationToken);
     }
 
     void OnChanged(SettingsChange change)
