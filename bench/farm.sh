@@ -6,7 +6,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/telemetry-app.sh"
 SECONDS_PER_RUN=${1:-20}; CONCURRENCY=${2:-200}
-command -v haproxy >/dev/null || bench_die "Debian 'haproxy' is required (./livedash up --instances 2 installs it, or apt-get install haproxy)"
+if ! command -v haproxy >/dev/null; then
+    [ "$(id -u)" -eq 0 ] || bench_die "Debian 'haproxy' is required (sudo apt-get install haproxy)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null || bench_die "could not install haproxy"
+fi
 bench_setup
 WORK=$(mktemp -d)
 PROXY_PID=""
