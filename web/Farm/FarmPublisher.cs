@@ -18,6 +18,7 @@ public sealed class FarmPublisher(
     FarmState state,
     FarmBroadcaster broadcaster,
     IServer server,
+    IHostApplicationLifetime lifetime,
     ILogger<FarmPublisher> logger) : BackgroundService
 {
     readonly Channel<string> _outbox = Channel.CreateBounded<string>(new BoundedChannelOptions(4)
@@ -31,7 +32,8 @@ public sealed class FarmPublisher(
 
     void OnCollected(Tick tick, LatencyHistogram endToEnd)
     {
-        if (farm.Url.Length == 0) farm.Url = OwnUrl();
+        // Before the server has started its addresses may still be the configured ones (port 0), not the bound ones.
+        if (farm.Url.Length == 0 && lifetime.ApplicationStarted.IsCancellationRequested) farm.Url = OwnUrl();
         var snapshot = endToEnd.TakeSnapshot();
         var farmTick = FarmTickCodec.From(tick, snapshot, farm.Instance, farm.Url);
         state.Add(farmTick);
