@@ -33,8 +33,10 @@ run() { # mode instances
     port=$(free_port 5710)
     while ! { for i in $(seq 0 "$n"); do (exec 3<>"/dev/tcp/127.0.0.1/$((port + i))") 2>/dev/null && exit 1; done; true; }; do port=$((port + n + 1)); done
     local farm="bench-farm-$mode-$n-$$" app_pids=()
+    # As ./livedash up --instances does: the instances share PostgreSQL's connections out.
+    local pool="${BENCH_CONN%;};Maximum Pool Size=$((250 / n))"
     for i in $(seq 1 "$n"); do
-        start_app $((port + i)) LiveDash__Mode="$mode" LiveDash__DbLatencyMs=25 LiveDash__Farm="$farm" LiveDash__Instance="app-$i"
+        start_app $((port + i)) ConnectionStrings__Postgres="$pool" LiveDash__Mode="$mode" LiveDash__DbLatencyMs=25 LiveDash__Farm="$farm" LiveDash__Instance="app-$i"
         app_pids+=("${APP_PIDS[-1]}")
     done
     {
