@@ -163,7 +163,20 @@
             rows.push(tr);
         }
         body.replaceChildren(...rows);
+        renderPicker(frame);
     }
+
+    // The waterfall is per instance: the picker opens the chosen instance's own dashboard.
+    function renderPicker(frame) {
+        const picker = $('farm-waterfall');
+        const others = frame.i.filter(l => !l.gone && l.url && l.name !== panel.dataset.instance);
+        const key = others.map(l => l.name + l.url).join('|');
+        if (picker.dataset.key === key) return;
+        picker.dataset.key = key;
+        picker.replaceChildren(picker.options[0], ...others.map(l => new Option(l.name, l.url + '/dashboard')));
+    }
+
+    $('farm-waterfall').addEventListener('change', e => { if (e.target.value) window.location.href = e.target.value; });
 
     $('farm-lines').addEventListener('change', e => {
         farm.perInstance = e.target.checked;
