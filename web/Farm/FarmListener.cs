@@ -12,47 +12,54 @@ public sealed class FarmListener(
     FarmDatabase database,
     FarmSettingsSync settingsSync,
     FarmState state,
-    ILogger<FarmListener> logger) : BackgroundService
+    ILogger<FarmListener> logger) : IHostedService
 {
+    readonly CancellationTokenSource _stopping = new();
+    Thread? _thread;
     volatile bool _listening;
 
     public bool Listening => _listening;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Its own thread with the blocking driver API: a starved thread pool (the very thing LiveDash shows) must not
+    // delay a settings change, and the sync Wait needs no pool thread to wake up.
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        using var retry = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        _thread = new Thread(ListenLoop) { IsBackground = true, Name = "LiveDash farm listener" };
+        _thread.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        return Task.CompletedTask;
+    }
+
+    void ListenLoop()
+    {
+        var stop = _stopping.Token;
         var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(database.ListenConnectionString);
-                await connection.OpenAsync(stoppingToken);
+                using var connection = new NpgsqlConnection(database.ListenConnectionString);
+                connection.Open();
                 connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand($"LISTEN {farm.Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                using (var listen = new NpgsqlCommand($"LISTEN {farm.Channel}", connection)) listen.ExecuteNonQuery();
                 _listening = true;
                 if (failures > 0) logger.LogInformation("Listening to the farm '{Farm}' again", farm.Farm);
                 failures = 0;
-                await settingsSync.LoadAsync(startup: false, stoppingToken);
-                while (true) await connection.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
+                settingsSync.Load(startup: false);
+                // Wakes at least twice a second to notice stopping; notifications are handled the moment they arrive.
+                while (!stop.IsCancellationRequested) connection.Wait(500);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
             {
                 _listening = false;
-                if (failures++ == 0) logger.LogWarning("Lost the farm's notification channel; reconnecting every second: {Message}", e.Message);
-            }
-            try
-            {
-                await retry.WaitForNextTickAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
+                if (failures++ == 0 && !stop.IsCancellationRequested)
+                    logger.LogWarning("Lost the farm's notification channel; reconnecting every second: {Message}", e.Message);
+                stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
             }
         }
         _listening = false;

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -8,8 +7,9 @@ namespace LiveDash.Farm;
 
 /// <summary>
 /// On every telemetry tick (4×/s): turns it into a <see cref="FarmTick"/>, adds it to this instance's view of the
-/// farm, publishes the farm frame to the farm panels and NOTIFYs the tick to the other instances. The NOTIFY
-/// goes out from its own loop, so a slow database never delays the ticker; a tick that cannot go out is dropped.
+/// farm, publishes the farm frame to the farm panels and hands the tick to its own sender thread, which NOTIFYs
+/// the other instances with the blocking driver API (a starved thread pool or a slow database never delays the
+/// ticker; only the newest unsent tick is kept). On stop it says goodbye, so the others show it gone at once.
 /// </summary>
 public sealed class FarmPublisher(
     TelemetryAggregator aggregator,
@@ -19,15 +19,32 @@ public sealed class FarmPublisher(
     FarmBroadcaster broadcaster,
     IServer server,
     IHostApplicationLifetime lifetime,
-    ILogger<FarmPublisher> logger) : BackgroundService
+    ILogger<FarmPublisher> logger) : IHostedService
 {
-    readonly Channel<string> _outbox = Channel.CreateBounded<string>(new BoundedChannelOptions(4)
-    { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true });
+    readonly AutoResetEvent _ready = new(false);
+    readonly CancellationTokenSource _stopping = new();
+    readonly TaskCompletionSource _senderDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    string? _next;
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         aggregator.Collected += OnCollected;
-        return base.StartAsync(cancellationToken);
+        new Thread(SendLoop) { IsBackground = true, Name = "LiveDash farm publisher" }.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        aggregator.Collected -= OnCollected;
+        _stopping.Cancel();
+        _ready.Set();
+        try
+        {
+            await _senderDone.Task.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+        }
     }
 
     void OnCollected(Tick tick, LatencyHistogram endToEnd)
@@ -38,7 +55,8 @@ public sealed class FarmPublisher(
         var farmTick = FarmTickCodec.From(tick, snapshot, farm.Instance, farm.Url);
         state.Add(farmTick);
         broadcaster.Publish(state.Compose(tick.UnixMs));
-        _outbox.Writer.TryWrite(FarmMessage.Tick(FarmTickCodec.Encode(farmTick, snapshot)));
+        Volatile.Write(ref _next, FarmMessage.Tick(FarmTickCodec.Encode(farmTick, snapshot)));
+        _ready.Set();
     }
 
     string OwnUrl()
@@ -47,53 +65,44 @@ public sealed class FarmPublisher(
         return address is null ? "" : address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1");
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    void SendLoop()
     {
         var failing = false;
         try
         {
-            while (await _outbox.Reader.WaitToReadAsync(stoppingToken))
-                while (_outbox.Reader.TryRead(out var payload))
+            while (true)
+            {
+                _ready.WaitOne();
+                if (_stopping.IsCancellationRequested) break;
+                if (Interlocked.Exchange(ref _next, null) is not { } payload) continue;
+                try
                 {
-                    try
-                    {
-                        await NotifyAsync(payload, stoppingToken);
-                        if (failing) logger.LogInformation("Publishing to the farm again");
-                        failing = false;
-                    }
-                    catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
-                    {
-                        if (!failing) logger.LogWarning("Cannot publish telemetry to the farm (ticks are dropped until the database answers): {Message}", e.Message);
-                        failing = true;
-                    }
+                    Notify(payload);
+                    if (failing) logger.LogInformation("Publishing to the farm again");
+                    failing = false;
                 }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+                {
+                    if (!failing) logger.LogWarning("Cannot publish telemetry to the farm (ticks are dropped until the database answers): {Message}", e.Message);
+                    failing = true;
+                }
+            }
+            Notify(FarmMessage.Bye(farm.Instance));
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
+        }
+        finally
+        {
+            _senderDone.TrySetResult();
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    void Notify(string payload)
     {
-        aggregator.Collected -= OnCollected;
-        await base.StopAsync(cancellationToken);
-        // Tell the others at once rather than letting them time us out.
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(TimeSpan.FromSeconds(1));
-        try
-        {
-            await NotifyAsync(FarmMessage.Bye(farm.Instance), bounded.Token);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)
-        {
-        }
-    }
-
-    async Task NotifyAsync(string payload, CancellationToken ct)
-    {
-        await using var notify = database.DataSource.CreateCommand(FarmSql.Notify);
+        using var notify = database.DataSource.CreateCommand(FarmSql.Notify);
         notify.Parameters.Add(new() { Value = farm.Channel });
         notify.Parameters.Add(new() { Value = payload });
-        await notify.ExecuteNonQueryAsync(ct);
+        notify.ExecuteNonQuery();
     }
 }

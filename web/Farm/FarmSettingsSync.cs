@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using LiveDash.Admin;
 using Npgsql;
 
@@ -18,7 +18,7 @@ public sealed class FarmSettingsSync(
     FarmStatus farm,
     FarmDatabase database,
     IConfiguration config,
-    ILogger<FarmSettingsSync> logger) : BackgroundService
+    ILogger<FarmSettingsSync> logger) : IHostedService
 {
     public const string RemoteChannelPrefix = "farm:";
     const int ChangeLogCapacity = 500;
@@ -27,157 +27,165 @@ public sealed class FarmSettingsSync(
     // serialized from SettingsSnapshot and read back as SettingsUpdate, so a new setting needs no change here.
     internal static readonly JsonSerializerOptions SettingsJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    readonly Channel<SettingsChange> _local = Channel.CreateUnbounded<SettingsChange>(new() { SingleReader = true });
+    readonly BlockingCollection<SettingsChange> _local = new();
+    readonly CancellationTokenSource _abandon = new();
+    readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     long _appliedVersion;
     int _writesPending;
 
-    /// <summary>Loads the farm's settings and change log before the app serves (bounded: a database that is down delays start by at most 5 s).</summary>
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Loads the farm's settings and change log before the app serves (a database that is down delays start by a few seconds at most).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         settings.Changed += OnChanged;
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
-            await using (var schema = database.DataSource.CreateCommand(FarmSql.CreateSchema))
-                await schema.ExecuteNonQueryAsync(bounded.Token);
-            await RestoreChangeLogAsync(bounded.Token);
-            await LoadAsync(startup: true, bounded.Token);
+            using (var schema = database.DataSource.CreateCommand(FarmSql.CreateSchema)) schema.ExecuteNonQuery();
+            RestoreChangeLog();
+            Load(startup: true);
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
             logger.LogWarning("Farm settings could not be read from the database at start; using the configured ones until it answers: {Message}", e.Message);
         }
-        await base.StartAsync(cancellationToken);
+        // Its own thread with the blocking driver API: a starved thread pool (the very thing LiveDash shows) must not hold a settings change back.
+        new Thread(WriteLoop) { IsBackground = true, Name = "LiveDash farm settings writer" }.Start();
+        return Task.CompletedTask;
     }
 
     /// <summary>Stores the changes still queued (for up to 2 s) before stopping, so a change made just before a restart survives it.</summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         settings.Changed -= OnChanged;
-        _local.Writer.TryComplete();
-        if (ExecuteTask is { } writer)
+        _local.CompleteAdding();
+        try
         {
-            try
-            {
-                await writer.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
-            }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-            {
-                logger.LogWarning("Stopping before every settings change was stored in the database");
-            }
+            await _writerDone.Task.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
         }
-        await base.StopAsync(cancellationToken);
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            logger.LogWarning("Stopping before every settings change was stored in the database");
+            _abandon.Cancel();
+        }
     }
 
     void OnChanged(SettingsChange change)
     {
         if (change.Channel.StartsWith(RemoteChannelPrefix, StringComparison.Ordinal)) return;   // came from the farm: never echo it back
         Interlocked.Increment(ref _writesPending);
-        _local.Writer.TryWrite(change);
+        try
+        {
+            _local.Add(change);
+        }
+        catch (InvalidOperationException)
+        {
+            Interlocked.Decrement(ref _writesPending);   // stopping: too late to store it
+        }
     }
 
     /// <summary>Writes local changes in order; while the database is down it keeps them and retries every second.</summary>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    void WriteLoop()
     {
-        using var retry = new PeriodicTimer(TimeSpan.FromSeconds(1));
         var batch = new List<SettingsChange>();
         try
         {
-            while (await _local.Reader.WaitToReadAsync(stoppingToken))
+            foreach (var first in _local.GetConsumingEnumerable(_abandon.Token))
             {
-                while (_local.Reader.TryRead(out var change)) batch.Add(change);
+                batch.Add(first);
+                while (_local.TryTake(out var more)) batch.Add(more);
                 while (batch.Count > 0)
                 {
                     try
                     {
-                        await WriteAsync(batch, stoppingToken);
+                        Write(batch);
                         Interlocked.Add(ref _writesPending, -batch.Count);
                         batch.Clear();
                     }
-                    catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+                    catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
                     {
                         logger.LogWarning("Could not store {Count} settings change(s) for the farm; retrying every second: {Message}", batch.Count, e.Message);
-                        await retry.WaitForNextTickAsync(stoppingToken);
-                        while (_local.Reader.TryRead(out var change)) batch.Add(change);
+                        if (_abandon.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1))) return;
+                        while (_local.TryTake(out var more)) batch.Add(more);
                     }
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+        }
+        finally
+        {
+            _writerDone.TrySetResult();
         }
     }
 
-    async Task WriteAsync(List<SettingsChange> changes, CancellationToken ct)
+    void Write(List<SettingsChange> changes)
     {
-        if (changes.Count == 0) return;
         var current = JsonSerializer.SerializeToNode(settings.Current, SettingsJson)!.AsObject();
         var merged = new JsonObject();
         foreach (var change in changes)
             if (current[change.Field] is { } value) merged[change.Field] = value.DeepClone();
         var reset = changes.Any(c => c.Field == "reset");
 
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        using var connection = database.DataSource.OpenConnection();
+        using var tx = connection.BeginTransaction();
         string? document = null;
         long version = 0;
         if (merged.Count > 0)
         {
-            await using var merge = new NpgsqlCommand(FarmSql.MergeSettings, connection, tx);
+            using var merge = new NpgsqlCommand(FarmSql.MergeSettings, connection, tx);
             merge.Parameters.Add(new() { Value = farm.Farm });
             merge.Parameters.Add(new() { Value = merged.ToJsonString() });
             merge.Parameters.Add(new() { Value = farm.Instance });
-            await using var reader = await merge.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
+            using var reader = merge.ExecuteReader();
+            reader.Read();
             document = reader.GetString(0);
             version = reader.GetInt64(1);
         }
         foreach (var change in changes)
         {
-            await using var log = new NpgsqlCommand(FarmSql.InsertChange, connection, tx);
+            using var log = new NpgsqlCommand(FarmSql.InsertChange, connection, tx);
             foreach (var value in new object[] { farm.Farm, change.At, farm.Instance, change.Channel, change.Field, change.OldValue, change.NewValue })
                 log.Parameters.Add(new() { Value = value });
-            await log.ExecuteNonQueryAsync(ct);
+            log.ExecuteNonQuery();
         }
-        if (document is not null) await NotifyAsync(connection, tx, FarmMessage.Settings(version, farm.Instance, document), ct);
-        if (reset) await NotifyAsync(connection, tx, FarmMessage.Reset(farm.Instance), ct);
-        await tx.CommitAsync(ct);
+        if (document is not null) Notify(connection, tx, FarmMessage.Settings(version, farm.Instance, document));
+        if (reset) Notify(connection, tx, FarmMessage.Reset(farm.Instance));
+        tx.Commit();
         if (version > 0) AdvanceVersion(version);
     }
 
-    async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string payload, CancellationToken ct)
+    void Notify(NpgsqlConnection connection, NpgsqlTransaction tx, string payload)
     {
-        await using var notify = new NpgsqlCommand(FarmSql.Notify, connection, tx);
+        using var notify = new NpgsqlCommand(FarmSql.Notify, connection, tx);
         notify.Parameters.Add(new() { Value = farm.Channel });
         notify.Parameters.Add(new() { Value = payload });
-        await notify.ExecuteNonQueryAsync(ct);
+        notify.ExecuteNonQuery();
     }
 
     /// <summary>
     /// Reads the farm's row and applies it. At start, settings given explicitly to this process (environment,
     /// command line) win and are written to the farm; a farm seen for the first time gets this instance's settings.
-    /// After a reconnect it catches up on notifications it may have missed.
+    /// After a reconnect (on the listener's thread) it catches up on notifications it may have missed.
     /// </summary>
-    public async Task LoadAsync(bool startup, CancellationToken ct)
+    public void Load(bool startup)
     {
         if (!startup && Volatile.Read(ref _writesPending) > 0) return;   // our own unsent changes are newer; the writer sends them first
         string? document = null;
         long version = 0;
-        await using (var read = database.DataSource.CreateCommand(FarmSql.ReadSettings))
+        using (var read = database.DataSource.CreateCommand(FarmSql.ReadSettings))
         {
             read.Parameters.Add(new() { Value = farm.Farm });
-            await using var reader = await read.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct)) { document = reader.GetString(0); version = reader.GetInt64(1); }
+            using var reader = read.ExecuteReader();
+            if (reader.Read()) { document = reader.GetString(0); version = reader.GetInt64(1); }
         }
         if (document is null)
         {
-            await using var insert = database.DataSource.CreateCommand(FarmSql.InsertSettingsIfNew);
+            using var insert = database.DataSource.CreateCommand(FarmSql.InsertSettingsIfNew);
             insert.Parameters.Add(new() { Value = farm.Farm });
             insert.Parameters.Add(new() { Value = JsonSerializer.Serialize(settings.Current, SettingsJson) });
             insert.Parameters.Add(new() { Value = farm.Instance });
-            if (await insert.ExecuteNonQueryAsync(ct) == 1) { AdvanceVersion(1); return; }
-            await LoadAsync(startup, ct);   // another instance created it first
+            if (insert.ExecuteNonQuery() == 1) AdvanceVersion(1);
+            else Load(startup);   // another instance created it first
             return;
         }
         var stored = JsonNode.Parse(document)!.AsObject();
@@ -185,10 +193,10 @@ public sealed class FarmSettingsSync(
         foreach (var field in explicitFields) stored.Remove(field);
         ApplyDocument(version, stored.ToJsonString(), startup ? RemoteChannelPrefix + "restored" : RemoteChannelPrefix + "resync");
         var current = JsonSerializer.SerializeToNode(settings.Current, SettingsJson)!.AsObject();
-        var stale = JsonNode.Parse(document)!.AsObject();
+        var before = JsonNode.Parse(document)!.AsObject();
         foreach (var field in explicitFields)
-            if (!JsonNode.DeepEquals(stale[field], current[field]))
-                OnChanged(new SettingsChange(DateTimeOffset.UtcNow, "startup", field, stale[field]?.ToString() ?? "", current[field]?.ToString() ?? ""));
+            if (!JsonNode.DeepEquals(before[field], current[field]))
+                OnChanged(new SettingsChange(DateTimeOffset.UtcNow, "startup", field, before[field]?.ToString() ?? "", current[field]?.ToString() ?? ""));
     }
 
     /// <summary>A settings document from the farm (a notification or a re-read); older versions than the one applied are ignored.</summary>
@@ -242,14 +250,14 @@ public sealed class FarmSettingsSync(
         return fields;
     }
 
-    async Task RestoreChangeLogAsync(CancellationToken ct)
+    void RestoreChangeLog()
     {
-        await using var read = database.DataSource.CreateCommand(FarmSql.RecentChanges);
+        using var read = database.DataSource.CreateCommand(FarmSql.RecentChanges);
         read.Parameters.Add(new() { Value = farm.Farm });
         read.Parameters.Add(new() { Value = ChangeLogCapacity });
         var history = new List<SettingsChange>();
-        await using (var reader = await read.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
+        using (var reader = read.ExecuteReader())
+            while (reader.Read())
             {
                 var instance = reader.GetString(1);
                 var channel = instance == farm.Instance ? reader.GetString(2) : RemoteChannelPrefix + instance;
