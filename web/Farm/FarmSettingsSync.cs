@@ -1,7 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using System.Collections.Concurrent;
 using LiveDash.Admin;
 using Npgsql;
 
