@@ -1,6 +1,7 @@
 using LiveDash.Admin;
 using LiveDash.Site;
 using LiveDash.Load;
+using LiveDash.Farm;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 
@@ -11,6 +12,7 @@ builder.AddStore();
 builder.AddAdmin();
 builder.AddSite();
 builder.AddLoad();
+builder.AddFarm();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();
@@ -30,6 +32,7 @@ app.MapStoreApi();
 app.MapAdminApi();
 app.MapLoad();
 app.MapTelemetry();
+app.MapFarm();
 app.MapRazorPages();
 
 app.Services.GetRequiredService<AdminPassword>();

@@ -37,10 +37,12 @@ public static class TestHost
             settings["ConnectionStrings:Postgres"] = PostgresConnection;
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
-        // Settings read after start-up (the admin password, the runtime settings) must not see the caller's variables either.
-        builder.ConfigureAppConfiguration((_, config) =>
-        {
-            foreach (var source in config.Sources.OfType<EnvironmentVariablesConfigurationSource>().ToList()) config.Sources.Remove(source);
-        });
+        DropEnvironment(builder);
     }
+
+    /// <summary>Settings read after start-up (the admin password, the runtime settings) must not see the caller's variables either.</summary>
+    public static void DropEnvironment(IWebHostBuilder builder) => builder.ConfigureAppConfiguration((_, config) =>
+    {
+        foreach (var source in config.Sources.OfType<EnvironmentVariablesConfigurationSource>().ToList()) config.Sources.Remove(source);
+    });
 }

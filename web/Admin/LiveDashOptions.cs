@@ -15,6 +15,14 @@ public sealed class LiveDashOptions : IValidatedOptions
     public string? AdminPassword { get; set; }
     /// <summary>Where the admin password and data-protection keys live; default .livedash/ at the repository root.</summary>
     public string? StateDir { get; set; }
+    /// <summary>Also LIVEDASH_FARM: instances with the same farm name on one database share settings and telemetry.</summary>
+    public string? Farm { get; set; }
+    /// <summary>This instance's name on the farm dashboard, e.g. app-1; default host-pid.</summary>
+    public string? Instance { get; set; }
+    /// <summary>The URL this instance answers on; default the first address Kestrel listens on.</summary>
+    public string? InstanceUrl { get; set; }
+    /// <summary>The load balancer's stats page, linked from the dashboard when set.</summary>
+    public string? ProxyStatsUrl { get; set; }
 
     public StoreMode StartMode => StoreModes.TryParse(Mode, out var mode) ? mode : StoreMode.Async;
 
@@ -28,11 +36,12 @@ public sealed class LiveDashOptions : IValidatedOptions
             yield return $"{section}:{char.ToUpperInvariant(error.Field[0])}{error.Field[1..]}: {error.Message}";
     }
 
-    /// <summary>LIVEDASH_ADMIN_PASSWORD where LiveDash:AdminPassword is unset.</summary>
+    /// <summary>LIVEDASH_ADMIN_PASSWORD and LIVEDASH_FARM where LiveDash:AdminPassword and LiveDash:Farm are unset.</summary>
     public static void Fallback(LiveDashOptions options, IConfiguration config)
     {
         if (string.IsNullOrEmpty(options.AdminPassword) && config[Admin.AdminPassword.EnvironmentVariable] is { Length: > 0 } password)
             options.AdminPassword = password;
+        if (string.IsNullOrEmpty(options.Farm) && config["LIVEDASH_FARM"] is { Length: > 0 } farm) options.Farm = farm;
     }
 }
 

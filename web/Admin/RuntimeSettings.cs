@@ -102,6 +102,17 @@ public sealed class RuntimeSettings
         Changed?.Invoke(change);
     }
 
+    /// <summary>Adds older history (newest first) behind what is logged already, e.g. the farm's stored change log at start.</summary>
+    public void RestoreHistory(IEnumerable<SettingsChange> olderNewestFirst)
+    {
+        lock (_writeLock)
+            foreach (var change in olderNewestFirst)
+            {
+                if (_changes.Count >= ChangeLogCapacity) break;
+                _changes.AddLast(change);
+            }
+    }
+
     void Remember(SettingsChange change)
     {
         _changes.AddFirst(change);

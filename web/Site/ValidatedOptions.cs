@@ -19,6 +19,8 @@ public static class ValidatedOptionsExtensions
     public static T AddValidatedOptions<T>(this WebApplicationBuilder builder, string section, Action<T, IConfiguration>? fallback = null)
         where T : class, IValidatedOptions, new()
     {
+        // Several features read one section (LiveDash, Database): it is bound, registered and checked once.
+        if (builder.Host.Properties.TryGetValue(typeof(T), out var bound)) return (T)bound;
         var configuration = builder.Configuration;
         builder.Services.AddOptions<T>()
             .BindConfiguration(section, binder => binder.ErrorOnUnknownConfiguration = true)
@@ -37,6 +39,7 @@ public static class ValidatedOptionsExtensions
         fallback?.Invoke(now, configuration);
         var failures = now.Validate(section).ToList();
         if (failures.Count > 0) throw new OptionsValidationException(section, typeof(T), failures);
+        builder.Host.Properties[typeof(T)] = now;
         return now;
     }
 

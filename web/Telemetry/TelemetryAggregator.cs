@@ -93,7 +93,7 @@ public sealed class TelemetryAggregator : IDisposable
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         _recent.Add(unixMs, window, ok + errors, settings.Mode);
         var (waterfall, labels) = Waterfall(window, now);
-        return new Tick
+        var tick = new Tick
         {
             Seq = ++_seq,
             UnixMs = unixMs,
@@ -123,7 +123,12 @@ public sealed class TelemetryAggregator : IDisposable
             ClientTicks = _recorder.TakeClientTicks(),
             Modes = Summaries(),
         };
+        Collected?.Invoke(tick, _combined);
+        return tick;
     }
+
+    /// <summary>Raised on the collecting thread with each tick and its end-to-end histogram (valid only during the call).</summary>
+    public event Action<Tick, LatencyHistogram>? Collected;
 
     static double Ms(long us) => Math.Round(us / 1000.0, 2);
 

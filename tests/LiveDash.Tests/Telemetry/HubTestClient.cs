@@ -12,10 +12,10 @@ sealed class HubTestClient : IAsyncDisposable
     readonly StringBuilder _pending = new();
     readonly byte[] _buffer = new byte[64 * 1024];
 
-    public static async Task<HubTestClient> ConnectAsync(Uri baseAddress, CancellationToken ct)
+    public static async Task<HubTestClient> ConnectAsync(Uri baseAddress, CancellationToken ct, string path = "/hubs/telemetry")
     {
         var client = new HubTestClient();
-        var uri = new UriBuilder(baseAddress) { Scheme = "ws", Path = "/hubs/telemetry" }.Uri;
+        var uri = new UriBuilder(baseAddress) { Scheme = "ws", Path = path }.Uri;
         await client._socket.ConnectAsync(uri, ct);
         await client.SendAsync("{\"protocol\":\"json\",\"version\":1}", ct);
         var handshake = await client.ReceiveAsync(ct);

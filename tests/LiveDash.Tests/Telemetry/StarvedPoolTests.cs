@@ -109,6 +109,7 @@ sealed class AppProcess : IDisposable
         start.Environment["LiveDash__StateDir"] = stateDir;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["LiveDash__Farm"] = "test-" + Guid.NewGuid().ToString("N");
         foreach (var (name, value) in settings) start.Environment[name] = value;
         var process = Process.Start(start)!;
         var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"), stateDir);

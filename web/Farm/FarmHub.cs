@@ -1,0 +1,24 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.SignalR;
+
+namespace LiveDash.Farm;
+
+/// <summary>The farm panel calls <see cref="Frames"/> once: the last minute of farm frames, then one every 250 ms.</summary>
+public sealed class FarmHub(FarmBroadcaster broadcaster) : Hub
+{
+    public async IAsyncEnumerable<FarmFrame> Frames([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Context.ConnectionAborted);
+        var reader = broadcaster.Subscribe(out var unsubscribe);
+        try
+        {
+            while (await reader.WaitToReadAsync(stop.Token))
+                while (reader.TryRead(out var frame))
+                    yield return frame;
+        }
+        finally
+        {
+            unsubscribe();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace LiveDash.Farm;
+
+/// <summary>
+/// What travels on the farm's NOTIFY channel: one letter for the kind, then JSON.
+/// s = settings {v, by, s}, r = reset {by}, t = a <see cref="FarmTick"/>, b = an instance stopping {by}.
+/// </summary>
+static class FarmMessage
+{
+    public const char SettingsKind = 's', ResetKind = 'r', TickKind = 't', ByeKind = 'b';
+
+    sealed record SettingsBody(long V, string By, JsonElement S);
+    sealed record FromBody(string By);
+
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static string Settings(long version, string instance, string document) =>
+        SettingsKind + $"{{\"v\":{version},\"by\":{JsonSerializer.Serialize(instance)},\"s\":{document}}}";
+
+    public static string Reset(string instance) => ResetKind + JsonSerializer.Serialize(new FromBody(instance), Json);
+    public static string Bye(string instance) => ByeKind + JsonSerializer.Serialize(new FromBody(instance), Json);
+    public static string Tick(string encodedTick) => TickKind + encodedTick;
+
+    public static bool TryReadSettings(string body, out long version, out string from, out string document)
+    {
+        version = 0; from = ""; document = "";
+        try
+        {
+            var message = JsonSerializer.Deserialize<SettingsBody>(body, Json);
+            if (message is null || message.S.ValueKind != JsonValueKind.Object) return false;
+            (version, from, document) = (message.V, message.By ?? "", message.S.GetRawText());
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    public static string? ReadFrom(string body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<FromBody>(body, Json)?.By;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,206 @@
+// LiveDash farm panel: reads the farm frames from /hubs/farm (every instance on the database with this
+// farm name) and draws the farm's totals, one line per instance on request, and each instance's thread pool.
+(() => {
+    'use strict';
+
+    const panel = document.getElementById('farm');
+    if (!panel || typeof Chart === 'undefined' || typeof signalR === 'undefined') return;
+
+    const MODES = ['Sync', 'Async', 'SyncOverAsync'];
+    const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569'];
+    const MAX_POINTS = 15 * 60 * 4 + 40;     // 15 min at 4 Hz, the dashboard's widest window
+    const $ = id => document.getElementById(id);
+    const fmtMs = v => v == null ? '–' : v >= 1000 ? (v / 1000).toFixed(2) + ' s' : v >= 100 ? v.toFixed(0) + ' ms' : v.toFixed(1) + ' ms';
+    const fmtTime = v => new Date(v).toLocaleTimeString([], { hour12: false });
+    const dash = () => window.liveDash ?? { paused: false, windowMin: 5 };
+
+    const farm = { frames: 0, last: null, colors: new Map(), perInstance: false };
+    window.liveDashFarm = farm;
+
+    const colorOf = name => {
+        if (!farm.colors.has(name)) farm.colors.set(name, PALETTE[farm.colors.size % PALETTE.length]);
+        return farm.colors.get(name);
+    };
+    const line = (label, color, extra = {}) => ({
+        label, data: [], borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0,
+        tension: 0, spanGaps: false, parsing: false, normalized: true, ...extra,
+    });
+    const options = (yTitle, extraScales = {}) => ({
+        animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        plugins: {
+            legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 2 } },
+            tooltip: { callbacks: { title: items => items.length ? fmtTime(items[0].parsed.x) : '' } },
+            changeMarkers: { labels: false },
+        },
+        scales: {
+            x: { type: 'linear', ticks: { callback: fmtTime, maxRotation: 0, autoSkipPadding: 24 }, grid: { color: '#eef1f5' } },
+            y: { beginAtZero: true, title: { display: true, text: yTitle }, grid: { color: '#eef1f5' } },
+            ...extraScales,
+        },
+    });
+
+    // Farm req/s and end-to-end p99 from the merged histograms; instance req/s lines are added on request.
+    const rpsChart = new Chart($('c-farm-rps'), {
+        type: 'line',
+        data: { datasets: [line('farm req/s', '#0f172a', { borderWidth: 2 }), line('farm p99 (ms)', '#dc2626', { yAxisID: 'ms', borderDash: [4, 3] })] },
+        options: options('req/s', { ms: { position: 'right', beginAtZero: true, title: { display: true, text: 'p99 ms' }, grid: { display: false } } }),
+    });
+    // The thread pool per instance: where a farm of Sync instances each starves on its own.
+    const threadsChart = new Chart($('c-farm-threads'), {
+        type: 'line',
+        data: { datasets: [] },
+        options: options('threads / queued'),
+    });
+
+    const instanceSets = new Map();   // name -> { rps, threads, queued } datasets
+    function datasetsFor(name) {
+        let sets = instanceSets.get(name);
+        if (sets) return sets;
+        const color = colorOf(name);
+        sets = {
+            rps: line(name + ' req/s', color, { borderWidth: 1, hidden: !farm.perInstance }),
+            threads: line(name + ' threads', color),
+            queued: line(name + ' queued', color, { borderDash: [2, 2], borderWidth: 1 }),
+        };
+        rpsChart.data.datasets.push(sets.rps);
+        threadsChart.data.datasets.push(sets.threads, sets.queued);
+        instanceSets.set(name, sets);
+        return sets;
+    }
+
+    const push = (dataset, x, y) => {
+        dataset.data.push({ x, y });
+        if (dataset.data.length > MAX_POINTS) dataset.data.splice(0, dataset.data.length - MAX_POINTS);
+    };
+
+    function onFrame(frame) {
+        farm.frames++;
+        farm.last = frame;
+        panel.dataset.frames = String(farm.frames);
+        panel.dataset.instances = frame.i.filter(l => !l.gone).map(l => l.name).join(',');
+        const t = frame.t;
+        push(rpsChart.data.datasets[0], t, frame.rps);
+        push(rpsChart.data.datasets[1], t, frame.p.length ? frame.p[2] : null);
+        for (const l of frame.i) {
+            const sets = datasetsFor(l.name);
+            // A gone instance gets a gap, not a flat line at its last value.
+            push(sets.rps, t, l.gone ? null : l.rps);
+            push(sets.threads, t, l.gone ? null : l.th);
+            push(sets.queued, t, l.gone ? null : l.q);
+        }
+        scheduleRender();
+    }
+
+    let renderPending = false;
+    function scheduleRender() {
+        if (renderPending || dash().paused) return;
+        renderPending = true;
+        requestAnimationFrame(() => { renderPending = false; render(); });
+    }
+
+    function render() {
+        const frame = farm.last;
+        if (!frame) return;
+        const max = frame.t, min = max - dash().windowMin * 60_000;
+        for (const chart of [rpsChart, threadsChart]) {
+            const first = chart.data.datasets[0]?.data[0]?.x ?? max;
+            chart.options.scales.x.min = Math.max(min, first);
+            chart.options.scales.x.max = max;
+            chart.update('none');
+        }
+        $('farm-live').textContent = frame.live + (frame.gone ? ` live, ${frame.gone} gone` : ' live');
+        $('farm-rps').textContent = frame.rps.toFixed(0);
+        $('farm-p').textContent = frame.p.length ? `${fmtMs(frame.p[0])} / ${fmtMs(frame.p[2])}` : '–';
+        $('farm-inflight').textContent = String(frame.if);
+        renderTable(frame);
+    }
+
+    function cell(text, cls) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        if (cls) td.className = cls;
+        return td;
+    }
+
+    function renderTable(frame) {
+        const body = $('farm-instances').tBodies[0];
+        const rows = frame.i.map(l => {
+            const tr = document.createElement('tr');
+            tr.dataset.instance = l.name;
+            if (l.gone) tr.classList.add('gone');
+            const name = cell('', '');
+            const swatch = document.createElement('span');
+            swatch.style.cssText = `display:inline-block;width:.7em;height:.7em;margin-right:.35em;background:${colorOf(l.name)}`;
+            name.append(swatch);
+            if (l.url) {
+                const a = document.createElement('a');
+                a.href = l.url + '/dashboard';
+                a.textContent = l.name;
+                a.title = l.url + ' — its own dashboard and waterfall';
+                name.append(a);
+            } else {
+                name.append(l.name);
+            }
+            if (l.name === panel.dataset.instance) name.append(' (this one)');
+            const mode = cell(MODES[l.m] ?? String(l.m), 'mode mode-' + (MODES[l.m] ?? ''));
+            tr.append(name, mode,
+                cell(l.gone ? '–' : l.rps.toFixed(0), 'num'),
+                cell(l.p.length ? fmtMs(l.p[0]) : '–', 'num'),
+                cell(l.p.length ? fmtMs(l.p[2]) : '–', 'num'),
+                cell(l.pa.length > 1 ? fmtMs(l.pa[1]) : '–', 'num'),
+                cell(fmtMs(l.wt), 'num'),
+                cell(String(l.th), 'num'),
+                cell(String(l.q), 'num'),
+                cell(l.db ? l.db.join(' / ') : '–', 'num'),
+                cell(l.cpu.toFixed(0) + ' %', 'num'),
+                cell(l.gone ? `gone (${(l.age / 1000).toFixed(0)} s)` : (l.age / 1000).toFixed(1) + ' s ago', 'num seen'));
+            return tr;
+        });
+        if (rows.length === 0) {
+            const tr = document.createElement('tr');
+            tr.append(cell('No instance has published yet.', 'muted'));
+            rows.push(tr);
+        }
+        body.replaceChildren(...rows);
+        renderPicker(frame);
+    }
+
+    // The waterfall is per instance: the picker opens the chosen instance's own dashboard.
+    function renderPicker(frame) {
+        const picker = $('farm-waterfall');
+        const others = frame.i.filter(l => !l.gone && l.url && l.name !== panel.dataset.instance);
+        const key = others.map(l => l.name + l.url).join('|');
+        if (picker.dataset.key === key) return;
+        picker.dataset.key = key;
+        picker.replaceChildren(picker.options[0], ...others.map(l => new Option(l.name, l.url + '/dashboard')));
+    }
+
+    $('farm-waterfall').addEventListener('change', e => { if (e.target.value) window.location.href = e.target.value; });
+
+    $('farm-lines').addEventListener('change', e => {
+        farm.perInstance = e.target.checked;
+        for (const sets of instanceSets.values()) sets.rps.hidden = !farm.perInstance;
+        rpsChart.update('none');
+    });
+
+    const connection = new signalR.HubConnectionBuilder()
+        .withUrl(panel.dataset.hub)
+        .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(10_000, 500 * 2 ** Math.min(ctx.previousRetryCount, 5)) })
+        .configureLogging(signalR.LogLevel.Warning)
+        .build();
+
+    const subscribe = () => connection.stream('Frames').subscribe({ next: onFrame, error: () => { }, complete: () => { } });
+    connection.onreconnected(subscribe);
+    connection.onclose(() => setTimeout(start, 3000));
+
+    async function start() {
+        try {
+            await connection.start();
+            subscribe();
+        } catch {
+            setTimeout(start, 3000);
+        }
+    }
+    start();
+})();
