@@ -27,8 +27,8 @@ public class FarmPanelTests(KestrelApp app, ITestOutputHelper output) : IClassFi
         {
             var wait = new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 };
             // Both streams live at once: the instance's ticks and the farm's frames.
-            await page.WaitForFunctionAsync("() => window.liveDash && window.liveDash.ticks > 4 && window.liveDashFarm && window.liveDashFarm.frames > 4", null, wait);
-            await page.WaitForFunctionAsync("() => window.liveDashFarm.last.rps > 0 && Chart.getChart('c-farm-rps').data.datasets[0].data.some(p => p.y > 0)", null, wait);
+            await page.WaitForFunctionAsync("() => Number(document.getElementById('dash').dataset.ticks) > 4 && Number(document.getElementById('farm').dataset.frames) > 4", null, wait);
+            await page.WaitForFunctionAsync("() => Number(document.getElementById('farm').dataset.rps) > 0 && Chart.getChart('c-farm-rps').data.datasets[0].data.some(p => p.y > 0)", null, wait);
             var instance = await page.Locator("#farm").GetAttributeAsync("data-instance");
             Assert.False(string.IsNullOrEmpty(instance));
             await page.WaitForFunctionAsync($"() => document.querySelector('#farm-instances tr[data-instance=\"{instance}\"]') !== null", null, wait);

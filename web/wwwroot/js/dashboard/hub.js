@@ -1,17 +1,17 @@
-// The SignalR connection to /hubs/telemetry: the tick stream, settings changes, reconnects.
+// A SignalR connection to one of the app's hubs: its stream (the ticks, the farm's frames), settings changes, reconnects.
 
-export function connectHub(url, { onTick, onSettingsChanged, onStatus }) {
+export function connectHub(url, { stream = 'Ticks', onItem, onSettingsChanged, onStatus }) {
     const connection = new globalThis.signalR.HubConnectionBuilder()
         .withUrl(url)
         .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(10_000, 500 * 2 ** Math.min(ctx.previousRetryCount, 5)) })
         .configureLogging(globalThis.signalR.LogLevel.Warning)
         .build();
 
-    connection.on('SettingsChanged', onSettingsChanged);
+    if (onSettingsChanged) connection.on('SettingsChanged', onSettingsChanged);
 
     function subscribe() {
-        connection.stream('Ticks').subscribe({
-            next: onTick,
+        connection.stream(stream).subscribe({
+            next: onItem,
             error: err => onStatus('stream ended: ' + (err?.message ?? err), 'down'),
             complete: () => { },
         });

@@ -10,6 +10,7 @@ import { createClients } from './clients.js';
 import { renderStrip, renderModes, showMode } from './figures.js';
 import { wireToolbar, wireAdminControls } from './controls.js';
 import { wireLoadPanel } from './load-panel.js';
+import { wireFarmPanel } from './farm-panel.js';
 
 const root = $('dash');
 
@@ -86,7 +87,7 @@ function start() {
     }
 
     connectHub(root.dataset.hub, {
-        onTick,
+        onItem: onTick,
         onStatus: setConnection,
         onSettingsChanged: c => {
             if (c.f === 'mode') showMode(c.v);
@@ -94,6 +95,7 @@ function start() {
         },
     });
     wireToolbar(view);
+    wireFarmPanel(view, modes);
     if (root.dataset.admin === 'true') {
         wireAdminControls();
         wireLoadPanel();

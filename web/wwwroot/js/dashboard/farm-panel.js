@@ -1,21 +1,19 @@
-// LiveDash farm panel: reads the farm frames from /hubs/farm (every instance on the database with this
-// farm name) and draws the farm's totals, one line per instance on request, and each instance's thread pool.
-(() => {
-    'use strict';
+// The farm panel: reads the farm frames from /hubs/farm (every instance on the database with this farm
+// name) and draws the farm's totals, one line per instance on request, and each instance's thread pool.
+import { $, fmtMs, fmtTime } from './format.js';
+import { connectHub } from './hub.js';
 
-    const panel = document.getElementById('farm');
-    if (!panel || typeof Chart === 'undefined' || typeof signalR === 'undefined') return;
+export function wireFarmPanel(view, modes) {
 
-    const MODES = ['Sync', 'Async', 'SyncOverAsync'];
+    const panel = $('farm');
+    if (!panel) return;
+    const Chart = globalThis.Chart;
+    const MODES = modes.names;
     const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569'];
     const MAX_POINTS = 15 * 60 * 4 + 40;     // 15 min at 4 Hz, the dashboard's widest window
-    const $ = id => document.getElementById(id);
-    const fmtMs = v => v == null ? '–' : v >= 1000 ? (v / 1000).toFixed(2) + ' s' : v >= 100 ? v.toFixed(0) + ' ms' : v.toFixed(1) + ' ms';
-    const fmtTime = v => new Date(v).toLocaleTimeString([], { hour12: false });
-    const dash = () => window.liveDash ?? { paused: false, windowMin: 5 };
+    const dash = () => view;
 
     const farm = { frames: 0, last: null, colors: new Map(), perInstance: false };
-    window.liveDashFarm = farm;
 
     const colorOf = name => {
         if (!farm.colors.has(name)) farm.colors.set(name, PALETTE[farm.colors.size % PALETTE.length]);
@@ -79,6 +77,7 @@
         farm.last = frame;
         panel.dataset.frames = String(farm.frames);
         panel.dataset.instances = frame.i.filter(l => !l.gone).map(l => l.name).join(',');
+        panel.dataset.rps = String(frame.rps);
         const t = frame.t;
         push(rpsChart.data.datasets[0], t, frame.rps);
         push(rpsChart.data.datasets[1], t, frame.p.length ? frame.p[2] : null);
@@ -184,23 +183,5 @@
         rpsChart.update('none');
     });
 
-    const connection = new signalR.HubConnectionBuilder()
-        .withUrl(panel.dataset.hub)
-        .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(10_000, 500 * 2 ** Math.min(ctx.previousRetryCount, 5)) })
-        .configureLogging(signalR.LogLevel.Warning)
-        .build();
-
-    const subscribe = () => connection.stream('Frames').subscribe({ next: onFrame, error: () => { }, complete: () => { } });
-    connection.onreconnected(subscribe);
-    connection.onclose(() => setTimeout(start, 3000));
-
-    async function start() {
-        try {
-            await connection.start();
-            subscribe();
-        } catch {
-            setTimeout(start, 3000);
-        }
-    }
-    start();
-})();
+    connectHub(panel.dataset.hub, { stream: 'Frames', onItem: onFrame, onStatus: () => { } });
+}
