@@ -53,6 +53,7 @@ public class CoordinatedOmissionTests
         // catch-up after it is slow); none is lost: every arrival was either sent or counted as dropped.
         Assert.InRange(result.Dropped, 50, 250);
         Assert.InRange(result.Requests + result.Dropped, 490, 500);
-        Assert.True(result.Corrected.Max < 1500, $"corrected max {result.Corrected.Max} ms");
+        // Bounded by the stall plus the catch-up (room for a busy machine), not by the dropped arrivals.
+        Assert.True(result.Corrected.Max < 2500, $"corrected max {result.Corrected.Max} ms");
     }
 }
