@@ -1,5 +1,6 @@
 using LiveDash.Admin;
 using LiveDash.Store;
+using LiveDash.Store.Workers;
 using LiveDash.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,6 +19,7 @@ app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseStoreWorkers();
 app.UseTelemetryHandlerStart();
 
 app.MapStoreApi();

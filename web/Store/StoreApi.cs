@@ -65,7 +65,7 @@ public static class StoreApi
             app = "ok",
             uptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(StartedAt).TotalSeconds, 1),
             database = new { backend = backend.Name, status, pingMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1), error, details = backend.Describe() },
-            settings = new { mode = current.Mode.ToString(), current.DbLatencyMs, current.MinThreads },
+            settings = new { mode = current.Mode.ToString(), current.DbLatencyMs, current.MinThreads, current.Workers },
         };
         return Results.Json(body, statusCode: status == "ok" ? 200 : 503);
     }

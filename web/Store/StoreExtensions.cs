@@ -1,6 +1,7 @@
 using LiveDash.Admin;
 using LiveDash.Store.Mongo;
 using LiveDash.Store.Postgres;
+using LiveDash.Store.Workers;
 using Npgsql;
 
 namespace LiveDash.Store;
@@ -26,6 +27,7 @@ public static class StoreExtensions
 
         builder.Services.AddSingleton(sp => new RuntimeSettings(InitialSettings(builder.Configuration)));
         builder.Services.AddSingleton<StoreService>();
+        builder.Services.AddStoreWorkers();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.TryAddRoundTripObserver();
     }
@@ -39,7 +41,8 @@ public static class StoreExtensions
     static SettingsSnapshot InitialSettings(IConfiguration config)
     {
         var mode = Enum.TryParse<StoreMode>(config["LiveDash:Mode"], ignoreCase: true, out var m) ? m : StoreMode.Async;
-        return new SettingsSnapshot(mode, config.GetValue("LiveDash:DbLatencyMs", 25), config.GetValue("LiveDash:MinThreads", 0));
+        return new SettingsSnapshot(mode, config.GetValue("LiveDash:DbLatencyMs", 25), config.GetValue("LiveDash:MinThreads", 0),
+            config.GetValue("LiveDash:Workers", 0));
     }
 
     static void AddPostgresStore(this WebApplicationBuilder builder)

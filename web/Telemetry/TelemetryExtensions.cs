@@ -25,6 +25,7 @@ public static class TelemetryExtensions
         builder.Services.AddSingleton<DbPoolMonitor>();
         builder.Services.AddSingleton<TelemetryAggregator>();
         builder.Services.AddSingleton<TelemetryMetrics>();
+        builder.Services.AddSingleton<LectureBoard>();
         if (!builder.Configuration.TelemetryEnabled()) return;
         builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
         builder.Services.AddHostedService<TelemetryTicker>();
@@ -51,6 +52,7 @@ public static class TelemetryExtensions
     {
         app.MapHub<TelemetryHub>(HubPath);
         app.MapClientTicksApi();
+        app.MapLectureApi();
         // No database work: the baseline for measuring what telemetry itself costs per request.
         app.MapGet("/api/ping", () => Results.Ok(new Pong(true)));
     }
