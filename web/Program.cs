@@ -3,6 +3,7 @@ using LiveDash.Site;
 using LiveDash.Load;
 using LiveDash.Farm;
 using LiveDash.Store;
+using LiveDash.Store.Workers;
 using LiveDash.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -26,6 +27,7 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAdminApiProtection();
 app.UseAuthorization();
+app.UseStoreWorkers();
 app.UseTelemetryHandlerStart();
 
 app.MapStoreApi();

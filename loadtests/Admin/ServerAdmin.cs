@@ -5,7 +5,8 @@ using System.Text;
 
 namespace LiveDash.LoadTests.Admin;
 
-public sealed record ServerSettings(string Mode, int DbLatencyMs, int MinThreads);
+/// <param name="Workers">0 = the .NET thread pool serves the store, N = N dedicated workers (0 from a server that predates the setting).</param>
+public sealed record ServerSettings(string Mode, int DbLatencyMs, int MinThreads, int Workers = 0);
 
 /// <summary>The store's admin API (HTTP Basic, user admin): read and change the server's mode and database latency.</summary>
 public sealed class ServerAdmin(Uri target, string password)

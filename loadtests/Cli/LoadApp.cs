@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LiveDash.LoadTests.Admin;
 using LiveDash.LoadTests.Compare;
+using LiveDash.LoadTests.Lecture;
 using LiveDash.LoadTests.Running;
 using LiveDash.LoadTests.Scenarios;
 
@@ -16,9 +17,11 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
           load url --path /api/products/1 --users 50 --duration 20 --target http://127.0.0.1:5000
           load url --path /api/orders?user=7 --rate 300 --duration 30 --target http://127.0.0.1:5000
           load lecture --target http://127.0.0.1:5000
+          load lecture --workers 0 --target http://127.0.0.1:5000
           load my-scenario.json --target http://localhost:5000 --report out/run1
           compare orders --target http://127.0.0.1:5000 --cooldown 5
           agent --server http://127.0.0.1:5000 --name left
+          compare lecture --target http://127.0.0.1:5000
           list
 
         Exit codes: 0 ok, 2 bad options or scenario, 3 a threshold failed, 4 target unreachable,
@@ -40,7 +43,8 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
     readonly Option<string> _server = new("--server") { Description = "The LiveDash server to serve as a load agent, e.g. http://127.0.0.1:5000 (loopback only unless --allow-remote)", Required = true };
     readonly Option<string?> _name = new("--name") { Description = "This agent's name on the dashboard (default <host>-<pid>)" };
     readonly Option<string?> _passwordFile = new("--password-file") { Description = "File holding the admin password (else LIVEDASH_ADMIN_PASSWORD, else .livedash/admin-password)" };
-    readonly Option<string[]> _modes = new("--modes") { Description = "Modes to run, in order", DefaultValueFactory = _ => ServerAdmin.Modes, AllowMultipleArgumentsPerToken = true };
+    readonly Option<string[]> _modes = new("--modes") { Description = "Modes to run, in order (lecture: Sync Async)", AllowMultipleArgumentsPerToken = true };
+    readonly Option<int?> _workers = new("--workers") { Description = "Server model for the run, set through the admin API and restored after: 0 = the .NET thread pool, N = N store workers (lecture: 1 by default; compare lecture: 1 and 0)" };
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancel = default)
     {
@@ -56,7 +60,7 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         compare.Add(_cooldown);
         compare.Add(_modes);
         compare.Add(_scenario);
-        compare.SetAction((parse, token) => CompareAsync(Options(parse), parse.GetValue(_cooldown), parse.GetValue(_modes) ?? ServerAdmin.Modes, token));
+        compare.SetAction((parse, token) => CompareAsync(Options(parse), parse.GetValue(_cooldown), parse.GetValue(_modes), token));
 
         var list = new Command("list", "List the scenarios.");
         list.SetAction(_ =>
@@ -87,12 +91,14 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors }, cancel);
     }
 
-    IEnumerable<Option> CommonOptions() => [_target, _duration, _rate, _users, _path, _report, _maxRequests, _allowRemote, _adminPassword, _noDashboard];
+    IEnumerable<Option> CommonOptions() => [_target, _duration, _rate, _users, _path, _report, _maxRequests, _allowRemote, _adminPassword, _noDashboard, _workers];
 
     RunOptions Options(ParseResult parse) => new(
         parse.GetValue(_scenario)!, parse.GetValue(_target)!, parse.GetValue(_duration), parse.GetValue(_rate), parse.GetValue(_users),
         parse.GetValue(_path), parse.GetValue(_report), parse.GetValue(_maxRequests), parse.GetValue(_allowRemote),
-        parse.GetValue(_adminPassword), !parse.GetValue(_noDashboard));
+        parse.GetValue(_adminPassword), !parse.GetValue(_noDashboard), parse.GetValue(_workers));
+
+    static bool IsLecture(ScenarioSession session) => session.Scenario.Name == ScenarioCatalog.Lecture && session.Scenario.Source == "built in";
 
     async Task<int> LoadAsync(RunOptions options, CancellationToken cancel) => await Guarded(async () =>
     {
@@ -104,25 +110,38 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         }
         var mode = await session.ServerModeAsync(cancel);
         ServerSettings? original = null;
-        if (session.Scenario.ServerDbLatencyMs is { } latency)
+        ServerSettings? during = null;
+        var workers = options.ServerWorkers() ?? (IsLecture(session) ? LectureRun.DefaultWorkers : null);
+        var wanted = new Dictionary<string, object>();
+        if (session.Scenario.ServerDbLatencyMs is { } latency) wanted["dbLatencyMs"] = latency;
+        if (workers is { } w) wanted["workers"] = w;
+        if (wanted.Count > 0)
         {
             if (session.Admin is null)
-                errors.WriteLine($"warning: scenario {session.Scenario.Name} wants the server's dbLatencyMs at {latency}, but no admin password is known; running with the server's current latency");
+                errors.WriteLine($"warning: scenario {session.Scenario.Name} wants the server's {string.Join(", ", wanted.Select(kv => $"{kv.Key} {kv.Value}"))}, but no admin password is known; running with the server's current settings");
             else
             {
                 original = await session.Admin.GetAsync(cancel);
-                await session.Admin.PutAsync(new { dbLatencyMs = latency }, cancel);
-                output.WriteLine($"server: dbLatencyMs {latency} for this run (was {original.DbLatencyMs}; restored after)");
+                during = await session.Admin.PutAsync(wanted, cancel);
+                output.WriteLine($"server: {string.Join(", ", wanted.Select(kv => $"{kv.Key} {kv.Value}"))} for this run (was dbLatencyMs {original.DbLatencyMs}, workers {original.Workers}; restored after)");
             }
+        }
+        else if (session.Admin is not null)
+        {
+            try { during = await session.Admin.GetAsync(cancel); }
+            catch (Exception e) when (e is HttpRequestException or AdminApiException or System.Text.Json.JsonException) { }
         }
         RunResult result;
         try
         {
-            result = await session.RunAsync(mode, cancel);
+            result = await session.RunAsync(mode, cancel, during);
         }
         finally
         {
-            if (original is not null && session.Admin is not null) await session.Admin.PutAsync(new { dbLatencyMs = original.DbLatencyMs }, CancellationToken.None);
+            if (original is not null && session.Admin is not null)
+                await session.Admin.PutAsync(wanted.ContainsKey("workers")
+                    ? new { dbLatencyMs = original.DbLatencyMs, workers = original.Workers }
+                    : new { dbLatencyMs = original.DbLatencyMs }, CancellationToken.None);
         }
         session.WriteReport(result);
         if (cancel.IsCancellationRequested) return ExitCodes.Cancelled;
@@ -132,12 +151,16 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         return ExitCodes.ThresholdsFailed;
     });
 
-    async Task<int> CompareAsync(RunOptions options, double cooldownSeconds, string[] modes, CancellationToken cancel) => await Guarded(async () =>
+    async Task<int> CompareAsync(RunOptions options, double cooldownSeconds, string[]? modesAsked, CancellationToken cancel) => await Guarded(async () =>
     {
         if (cooldownSeconds is < 0 or > 600) throw new UsageException($"--cooldown must be from 0 to 600 seconds, got {cooldownSeconds}");
+        var session = new ScenarioSession(options, output, errors);
+        var lecture = IsLecture(session);
+        // The lecture compares the two models it is about: Sync and Async, on one worker and on the thread pool.
+        var modes = modesAsked is { Length: > 0 } ? modesAsked : lecture ? ["Sync", "Async"] : ServerAdmin.Modes;
         foreach (var mode in modes)
             if (!ServerAdmin.Modes.Contains(mode)) throw new UsageException($"--modes takes {string.Join(", ", ServerAdmin.Modes)}, got '{mode}'");
-        var session = new ScenarioSession(options, output, errors);
+        int?[] models = options.ServerWorkers() is { } onlyWorkers ? [onlyWorkers] : lecture ? [LectureRun.DefaultWorkers, 0] : [null];
         if (session.Admin is null)
             throw new UsageException("compare switches the server's mode and needs the admin password: give --admin-password, set LIVEDASH_ADMIN_PASSWORD, or run from the checkout whose .livedash/admin-password the app uses");
         if (await session.ProbeAsync(cancel) is { } unreachable)
@@ -151,6 +174,7 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         var runs = new List<RunResult>();
         try
         {
+            foreach (var workers in models)
             foreach (var mode in modes)
             {
                 if (cancel.IsCancellationRequested) break;
@@ -159,10 +183,12 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
                     output.WriteLine($"cooling down {cooldownSeconds:0.#} s");
                     await Task.Delay(TimeSpan.FromSeconds(cooldownSeconds), cancel);
                 }
-                await session.Admin.PutAsync(new { mode, dbLatencyMs = session.Scenario.ServerDbLatencyMs ?? original.DbLatencyMs }, cancel);
-                output.WriteLine($"== {mode} ==");
-                var result = await session.RunAsync(mode, cancel);
-                session.WriteReport(result, Path.Combine(directory, mode));
+                var latency = session.Scenario.ServerDbLatencyMs ?? original.DbLatencyMs;
+                var during = await session.Admin.PutAsync(workers is { } w ? new { mode, dbLatencyMs = latency, workers = w } : new { mode, dbLatencyMs = latency }, cancel);
+                output.WriteLine(workers is null ? $"== {mode} ==" : $"== {mode}, {LectureRun.DescribeModel(workers)} ==");
+                var result = await session.RunAsync(mode, cancel, during);
+                if (workers is not null) result = result with { ServerWorkers = workers };
+                session.WriteReport(result, Path.Combine(directory, models.Length > 1 ? $"{mode}-workers{workers}" : mode));
                 runs.Add(result);
             }
         }
@@ -176,10 +202,11 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         if (runs.Count == 0) return ExitCodes.Cancelled;
         CompareReport.Write(runs, directory);
         output.WriteLine();
-        output.WriteLine($"{"mode",-14} {"requests/s",11} {"p50 ms",9} {"p99 ms",9} {"errors %",9}");
+        output.WriteLine($"{"mode",-28} {"requests/s",11} {"p50 ms",9} {"p99 ms",9} {"errors %",9}");
         foreach (var r in runs)
-            output.WriteLine($"{r.ServerMode,-14} {r.RequestsPerSecond,11:0.0} {r.Corrected.P50,9:0.0} {r.Corrected.P99,9:0.0} {r.ErrorPercent,9:0.##}");
+            output.WriteLine($"{r.ServerMode + (r.ServerWorkers is { } w ? ", " + LectureRun.DescribeModel(w) : ""),-28} {r.RequestsPerSecond,11:0.0} {r.Corrected.P50,9:0.0} {r.Corrected.P99,9:0.0} {r.ErrorPercent,9:0.##}");
         foreach (var ratio in CompareReport.Ratios(runs)) output.WriteLine($"async/sync {ratio[0]}: {ratio[1]}");
+        if (runs.Any(r => r.Lecture.Count > 0)) WriteLectureSideBySide(runs.Where(r => r.Lecture.Count > 0).ToList());
         output.WriteLine($"compare report: {Path.Combine(directory, "report.html")}");
         return cancel.IsCancellationRequested ? ExitCodes.Cancelled : ExitCodes.Ok;
     });
@@ -245,21 +272,36 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         {
             try
             {
-                await admin.PutAsync(new { mode = original.Mode, dbLatencyMs = original.DbLatencyMs, minThreads = original.MinThreads }, CancellationToken.None);
-                output.WriteLine($"server settings restored: mode {original.Mode}, dbLatencyMs {original.DbLatencyMs}, minThreads {original.MinThreads}");
+                await admin.PutAsync(new { mode = original.Mode, dbLatencyMs = original.DbLatencyMs, minThreads = original.MinThreads, workers = original.Workers }, CancellationToken.None);
+                output.WriteLine($"server settings restored: mode {original.Mode}, dbLatencyMs {original.DbLatencyMs}, minThreads {original.MinThreads}, workers {original.Workers}");
                 return;
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or AdminApiException)
             {
                 if (clock.Elapsed > TimeSpan.FromSeconds(90))
                 {
-                    errors.WriteLine($"warning: could not restore the server's settings ({e.Message}); set mode {original.Mode}, dbLatencyMs {original.DbLatencyMs}, minThreads {original.MinThreads} on the admin page");
+                    errors.WriteLine($"warning: could not restore the server's settings ({e.Message}); set mode {original.Mode}, dbLatencyMs {original.DbLatencyMs}, minThreads {original.MinThreads}, workers {original.Workers} on the admin page");
                     return;
                 }
                 if (!said) output.WriteLine("the server is still catching up; retrying the settings restore");
                 said = true;
                 await Task.Delay(TimeSpan.FromSeconds(2));
             }
+        }
+    }
+
+    /// <summary>The lecture in each mode and server model, one row each: every request's time, the short one against its time alone, the order.</summary>
+    void WriteLectureSideBySide(IReadOnlyList<RunResult> runs)
+    {
+        output.WriteLine();
+        output.WriteLine("lecture, side by side (took = response time; the short request #3 against its time alone):");
+        output.WriteLine($"{"model",-12} {"mode",-14} {"#1 took",9} {"#2 took",9} {"#3 took",9} {"#3 alone",9} {"#3 vs alone",11}  order");
+        foreach (var r in runs)
+        {
+            var l = r.Lecture;
+            string Took(int i) => i < l.Count ? $"{l[i].DurationMs:0} ms" : "–";
+            var last = l[^1];
+            output.WriteLine($"{LectureRun.DescribeModel(r.ServerWorkers),-12} {r.ServerMode,-14} {Took(0),9} {Took(1),9} {Took(2),9} {$"{last.AloneMs:0} ms",9} {$"{last.SlowerThanAlone:0.0}x",11}  {Reports.RunReport.CompletionOrder(r)}");
         }
     }
 

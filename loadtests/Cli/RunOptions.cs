@@ -16,8 +16,19 @@ public sealed record RunOptions(
     long MaxRequests = 2_000_000,
     bool AllowRemote = false,
     string? AdminPassword = null,
-    bool PostClientTicks = true)
+    bool PostClientTicks = true,
+    int? Workers = null)
 {
+    public const int MaxWorkers = 64;
+
+    /// <summary>The server model to run on (--workers), validated; null = the scenario's default (lecture: 1 worker) or leave the server as is.</summary>
+    public int? ServerWorkers()
+    {
+        if (Workers is { } w && (w < 0 || w > MaxWorkers))
+            throw new UsageException($"--workers must be from 0 (the .NET thread pool) to {MaxWorkers} (dedicated store workers), got {w}");
+        return Workers;
+    }
+
     public const double MaxDurationSeconds = 86_400;
 
     /// <summary>The target as a URI, or a usage error that says what is wrong with it.</summary>

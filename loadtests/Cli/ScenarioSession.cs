@@ -62,7 +62,8 @@ public sealed class ScenarioSession(RunOptions options, TextWriter output, TextW
         }
     }
 
-    public async Task<RunResult> RunAsync(string? serverMode, CancellationToken cancel)
+    /// <param name="server">The server's settings for this run when the admin API told them (the lecture draws its model from them).</param>
+    public async Task<RunResult> RunAsync(string? serverMode, CancellationToken cancel, ServerSettings? server = null)
     {
         var interactive = ConsoleView.IsTerminal(output);
         var view = new ConsoleView(output, interactive);
@@ -74,7 +75,13 @@ public sealed class ScenarioSession(RunOptions options, TextWriter output, TextW
         if (Scenario.Name == ScenarioCatalog.Lecture && Scenario.Source == "built in")
         {
             using var lectureHttp = LoadHttp.Create(8);
-            var lecture = await new LectureRun(lectureHttp, Target, output, options.Users ?? LectureRun.DefaultCrowd).RunAsync(Scenario, serverMode, cancel);
+            var lecture = await new LectureRun(lectureHttp, Target, output, LectureRun.CrowdFor(server?.Workers, options.Users))
+            {
+                Dashboard = options.PostClientTicks ? Admin?.Http : null,
+                ServerWorkers = server?.Workers,
+                ServerDbLatencyMs = server?.DbLatencyMs,
+                Warnings = errors,
+            }.RunAsync(Scenario, serverMode, cancel);
             return lecture;
         }
 

@@ -23,8 +23,10 @@ public static class CompareReport
     static readonly string[] Header = ["mode", "requests", "requests/s", "errors %", "dropped", "p50 ms", "p90 ms", "p99 ms", "max ms", "raw p99 ms"];
 
     static IEnumerable<IReadOnlyList<string>> Rows(IReadOnlyList<RunResult> runs) => runs.Select(r => (IReadOnlyList<string>)
-        [r.ServerMode ?? "?", r.Requests.ToString(Invariant), F(r.RequestsPerSecond), F(r.ErrorPercent), r.Dropped.ToString(Invariant),
+        [Label(r), r.Requests.ToString(Invariant), F(r.RequestsPerSecond), F(r.ErrorPercent), r.Dropped.ToString(Invariant),
          F(r.Corrected.P50), F(r.Corrected.P90), F(r.Corrected.P99), F(r.Corrected.Max), F(r.Raw.P99)]);
+
+    static string Label(RunResult r) => (r.ServerMode ?? "?") + (r.ServerWorkers is { } w ? ", " + Lecture.LectureRun.DescribeModel(w) : "");
 
     /// <summary>Async over Sync: throughput ratio above 1 and latency ratios below 1 mean async did better.</summary>
     public static IReadOnlyList<IReadOnlyList<string>> Ratios(IReadOnlyList<RunResult> runs)
@@ -55,7 +57,7 @@ public static class CompareReport
         if (Ratios(runs) is { Count: > 0 } ratios) md.Append("\n## Async / Sync\n\n").Append(RunReport.MdTable(["measure", "async / sync"], ratios));
         foreach (var r in runs.Where(r => r.Lecture.Count > 0))
         {
-            md.Append($"\n## Lecture, {r.ServerMode}\n\n");
+            md.Append($"\n## Lecture, {Label(r)}\n\n");
             md.Append(RunReport.MdTable(["#", "path", "sent at (ms)", "done at (ms)", "took (ms)", "status"], RunReport.LectureRows(r)));
             md.Append($"\nCompletion order: {RunReport.CompletionOrder(r)}\n");
         }
@@ -70,7 +72,7 @@ public static class CompareReport
         if (Ratios(runs) is { Count: > 0 } ratios) page.Heading("Async / Sync").Table(["measure", "async / sync"], ratios);
         foreach (var r in runs.Where(r => r.Lecture.Count > 0))
         {
-            page.Heading($"Lecture, {r.ServerMode}").Table(["#", "path", "sent at (ms)", "done at (ms)", "took (ms)", "status"], RunReport.LectureRows(r));
+            page.Heading($"Lecture, {Label(r)}").Table(["#", "path", "sent at (ms)", "done at (ms)", "took (ms)", "status"], RunReport.LectureRows(r));
             page.Paragraph($"Completion order: {RunReport.CompletionOrder(r)}");
         }
         page.Heading("p99 over time, by mode").Canvas("p99");

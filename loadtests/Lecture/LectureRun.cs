@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using LiveDash.LoadTests.Running;
 using LiveDash.LoadTests.Scenarios;
 
@@ -8,13 +9,34 @@ namespace LiveDash.LoadTests.Lecture;
 /// The lecture's picture, measured: two long requests and a short one arrive a moment apart. Each path
 /// is first timed alone (one after another), then the three are sent on schedule, so the printout can
 /// say how long the short one took against how long it takes alone.
-/// The lecture's server has one thread; ours has a thread pool that grows. A crowd of background users
-/// on the long path keeps the pool's threads busy (in Sync mode each blocks one for its whole database
-/// wait), so the three requests meet a server that is out of threads, as in the lecture.
+/// The lecture's server has one thread: by default the run sets the server to one store worker
+/// (workers 1) and sends nothing but the three requests. On the .NET thread pool (workers 0), which
+/// grows, a crowd of background users on the long path keeps the pool's threads busy (in Sync mode each
+/// blocks one for its whole database wait), so the three requests meet a server that is out of threads.
 /// </summary>
 public sealed class LectureRun(HttpClient http, Uri target, TextWriter output, int crowd = LectureRun.DefaultCrowd)
 {
     public const int DefaultCrowd = 32;
+    public const int DefaultWorkers = 1;
+    const string TimingHeader = "LiveDash-Timing";
+
+    /// <summary>The admin API client to post the three requests to the dashboard's lecture panel with; null = do not post.</summary>
+    public HttpClient? Dashboard { get; init; }
+    /// <summary>The server's settings during the run (for the printout and the dashboard), when known.</summary>
+    public int? ServerWorkers { get; init; }
+    public int? ServerDbLatencyMs { get; init; }
+    public TextWriter? Warnings { get; init; }
+
+    /// <summary>No crowd on dedicated workers (the lecture's one-thread server needs none); 32 on the thread pool.</summary>
+    public static int CrowdFor(int? serverWorkers, int? users) => users ?? (serverWorkers is > 0 ? 0 : DefaultCrowd);
+
+    public static string DescribeModel(int? workers) => workers switch
+    {
+        null => "server model unknown",
+        0 => "thread pool",
+        1 => "1 worker",
+        _ => $"{workers} workers",
+    };
     public static readonly TimeSpan Gap = TimeSpan.FromMilliseconds(300);
     static readonly TimeSpan CrowdHeadStart = TimeSpan.FromSeconds(2);
     const string CrowdPath = "/api/orders?user=3";
@@ -40,6 +62,12 @@ public sealed class LectureRun(HttpClient http, Uri target, TextWriter output, i
         {
             var timing = await SendAsync(baseAddress + paths[i], Stopwatch.GetTimestamp(), cancel);
             alone[i] = timing.DoneAtMs - timing.SentAtMs;
+            if (i == 0)
+            {
+                // The very first request also pays for a connection and a cold path; time it again.
+                timing = await SendAsync(baseAddress + paths[i], Stopwatch.GetTimestamp(), cancel);
+                alone[i] = Math.Min(alone[i], timing.DoneAtMs - timing.SentAtMs);
+            }
         }
 
         using var stopCrowd = new CancellationTokenSource();
@@ -65,23 +93,24 @@ public sealed class LectureRun(HttpClient http, Uri target, TextWriter output, i
             var done = origin + (long)(timing.DoneAtMs / 1000 * Stopwatch.Frequency);
             stats.RequestEnded(done, (long)Stopwatch.GetElapsedTime(intended, done).TotalMicroseconds,
                 (long)((timing.DoneAtMs - timing.SentAtMs) * 1000), timing.Status is >= 200 and < 400 ? null : timing.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            return new LectureRequest(i + 1, path, timing.SentAtMs, timing.DoneAtMs, timing.Status);
+            return new LectureRequest(i + 1, path, timing.SentAtMs, timing.DoneAtMs, timing.Status, alone[i], timing.Split?.Queued, timing.Split?.App, timing.Split?.Db);
         }).ToArray();
         var requests = await Task.WhenAll(sends);
         var seconds = Stopwatch.GetElapsedTime(origin).TotalSeconds;
         stopCrowd.Cancel();
         await Task.WhenAll(crowdUsers);
 
-        output.WriteLine($"lecture ({serverMode ?? "server mode unknown"}): three requests, {Gap.TotalMilliseconds:0} ms apart{(crowd > 0 ? $", {crowd} background users" : ", no background users")}");
-        output.WriteLine($"{"#",2}  {"path",-22} {"sent at",9} {"done at",9} {"took",9} {"alone",9}  status");
+        output.WriteLine($"lecture ({serverMode ?? "server mode unknown"}, {DescribeModel(ServerWorkers)}): three requests, {Gap.TotalMilliseconds:0} ms apart{(crowd > 0 ? $", {crowd} background users" : ", no background users")}");
+        output.WriteLine($"{"#",2}  {"path",-20} {"sent at",9} {"done at",9} {"took",9} {"alone",9} {"vs alone",8}  {"queued",8} {"our code",8} {"database",8}  status");
         foreach (var r in requests)
-            output.WriteLine($"{r.Number,2}  {r.Path,-22} {r.SentAtMs,7:0} ms {r.DoneAtMs,6:0} ms {r.DurationMs,6:0} ms {alone[r.Number - 1],6:0} ms  {r.Status}");
+            output.WriteLine($"{r.Number,2}  {r.Path,-20} {r.SentAtMs,6:0} ms {r.DoneAtMs,6:0} ms {r.DurationMs,6:0} ms {r.AloneMs,6:0} ms {r.SlowerThanAlone,7:0.0}x  {Ms(r.QueuedMs),8} {Ms(r.AppMs),8} {Ms(r.DbMs),8}  {r.Status}");
         var order = string.Join(", ", requests.OrderBy(r => r.DoneAtMs).Select(r => r.Number));
         output.WriteLine($"completion order: {order}");
         var shortOne = requests[^1];
         output.WriteLine($"the short request #{shortOne.Number} took {shortOne.DurationMs:0} ms; alone it took {alone[^1]:0} ms ({shortOne.DurationMs / Math.Max(1, alone[^1]):0.0}x)");
+        await PostToDashboardAsync(serverMode, requests);
 
-        return RunResult.From(scenario, baseAddress, serverMode, DateTimeOffset.Now, seconds, stats, "completed") with { Lecture = requests };
+        return RunResult.From(scenario, baseAddress, serverMode, DateTimeOffset.Now, seconds, stats, "completed") with { Lecture = requests, ServerWorkers = ServerWorkers };
     }
 
     static async Task CrowdUserAsync(HttpClient crowdHttp, string url, CancellationToken stop)
@@ -99,21 +128,72 @@ public sealed class LectureRun(HttpClient http, Uri target, TextWriter output, i
         }
     }
 
-    async Task<(double SentAtMs, double DoneAtMs, int Status)> SendAsync(string url, long origin, CancellationToken cancel)
+    static string Ms(double? ms) => ms is { } v ? $"{v:0} ms" : "–";
+
+    async Task<(double SentAtMs, double DoneAtMs, int Status, ServerSplit? Split)> SendAsync(string url, long origin, CancellationToken cancel)
     {
         var sent = Stopwatch.GetElapsedTime(origin).TotalMilliseconds;
         int status;
+        ServerSplit? split = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { { TimingHeader, "1" } } };
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
             status = (int)response.StatusCode;
+            split = response.Headers.TryGetValues("Server-Timing", out var values) ? ServerSplit.Parse(string.Join(",", values)) : null;
         }
         catch (HttpRequestException)
         {
             status = 0;
         }
-        return (sent, Stopwatch.GetElapsedTime(origin).TotalMilliseconds, status);
+        return (sent, Stopwatch.GetElapsedTime(origin).TotalMilliseconds, status, split);
+    }
+
+    /// <summary>Best effort: the dashboard's lecture panel draws these; a failure is one warning, not a failed run.</summary>
+    async Task PostToDashboardAsync(string? serverMode, LectureRequest[] requests)
+    {
+        if (Dashboard is null || serverMode is null || ServerWorkers is null || ServerDbLatencyMs is null) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var body = new
+            {
+                mode = serverMode,
+                workers = ServerWorkers,
+                dbLatencyMs = ServerDbLatencyMs,
+                requests = requests.Select(r => new { n = r.Number, path = r.Path, sentMs = r.SentAtMs, doneMs = r.DoneAtMs, aloneMs = r.AloneMs, queuedMs = r.QueuedMs, appMs = r.AppMs, dbMs = r.DbMs, status = r.Status }),
+            };
+            using var response = await Dashboard.PostAsJsonAsync("/admin/api/lecture", body, timeout.Token);
+            if (response.IsSuccessStatusCode) output.WriteLine("lecture: posted to the dashboard's lecture panel");
+            else (Warnings ?? output).WriteLine($"warning: the server answered {(int)response.StatusCode} to POST /admin/api/lecture; the dashboard will not draw this lecture");
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            (Warnings ?? output).WriteLine($"warning: could not post the lecture to the dashboard: {e.Message}");
+        }
+    }
+}
+
+/// <summary>The server's split of one request's time, from its Server-Timing header (queued, app, db in ms).</summary>
+public sealed record ServerSplit(double Queued, double App, double Db)
+{
+    public static ServerSplit? Parse(string header)
+    {
+        double? queued = null, app = null, db = null;
+        foreach (var metric in header.Split(','))
+        {
+            var parts = metric.Split(';', StringSplitOptions.TrimEntries);
+            var dur = parts.Skip(1).FirstOrDefault(p => p.StartsWith("dur=", StringComparison.Ordinal));
+            if (dur is null || !double.TryParse(dur.AsSpan(4), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) || ms < 0) continue;
+            switch (parts[0])
+            {
+                case "queued": queued = ms; break;
+                case "app": app = ms; break;
+                case "db": db = ms; break;
+            }
+        }
+        return queued is { } q && app is { } a && db is { } d ? new ServerSplit(q, a, d) : null;
     }
 }

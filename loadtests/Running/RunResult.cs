@@ -37,10 +37,15 @@ public sealed record ThresholdOutcome(Threshold Threshold, double Measured, bool
     };
 }
 
-/// <summary>One request of the lecture scenario: when it was sent and answered, relative to the first send.</summary>
-public sealed record LectureRequest(int Number, string Path, double SentAtMs, double DoneAtMs, int Status)
+/// <summary>
+/// One request of the lecture scenario: when it was sent and answered, relative to the first send; its
+/// time alone; and the server's split of it (queued, our code, database) from its Server-Timing header.
+/// </summary>
+public sealed record LectureRequest(int Number, string Path, double SentAtMs, double DoneAtMs, int Status,
+    double AloneMs = 0, double? QueuedMs = null, double? AppMs = null, double? DbMs = null)
 {
     public double DurationMs => DoneAtMs - SentAtMs;
+    public double SlowerThanAlone => AloneMs > 0 ? DurationMs / AloneMs : 0;
 }
 
 public sealed record RunResult(
@@ -62,6 +67,8 @@ public sealed record RunResult(
 {
     public IReadOnlyList<ThresholdOutcome> Thresholds { get; init; } = [];
     public IReadOnlyList<LectureRequest> Lecture { get; init; } = [];
+    /// <summary>The server model the run met: 0 = the .NET thread pool, N = N store workers; null when unknown.</summary>
+    public int? ServerWorkers { get; init; }
 
     /// <summary>For a run merged from load agents: each agent's share; empty for a run from one process.</summary>
     public IReadOnlyList<AgentShare> Agents { get; init; } = [];

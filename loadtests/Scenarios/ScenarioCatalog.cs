@@ -17,7 +17,7 @@ public static class ScenarioCatalog
         var list = new List<(string, string)>
         {
             (Url, "One path (--path) driven by --users N (closed) or --rate R per second (open); 30 s unless --duration."),
-            (Lecture, "The lecture's three requests: two long (/api/orders), one short (/api/products/{id}), 300 ms apart, among --users N background users (default 32); prints each one's timing and the completion order."),
+            (Lecture, "The lecture's three requests: two long (/api/orders), one short (/api/products/{id}), 300 ms apart, on one store worker (--workers N to change; 0 = the thread pool, with --users N background users, default 32); prints each one's timing, its time alone and the completion order, and draws them on the dashboard."),
         };
         if (System.IO.Directory.Exists(Directory))
             foreach (var file in System.IO.Directory.GetFiles(Directory, "*.json").Order())

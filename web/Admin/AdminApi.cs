@@ -3,7 +3,7 @@ using LiveDash.Store;
 
 namespace LiveDash.Admin;
 
-public record SettingsBody(string Mode, int DbLatencyMs, int MinThreads);
+public record SettingsBody(string Mode, int DbLatencyMs, int MinThreads, int Workers = 0);
 
 /// <summary>GET/PUT /admin/api/settings, POST /admin/api/reset, GET /admin/api/changes (HTTP Basic, user admin).</summary>
 public static class AdminApi
@@ -34,7 +34,7 @@ public static class AdminApi
             StoreApi.HealthAsync(backend, health, settings, withDetails: true, ct));
     }
 
-    static SettingsBody Body(SettingsSnapshot s) => new(s.Mode.ToString(), s.DbLatencyMs, s.MinThreads);
+    static SettingsBody Body(SettingsSnapshot s) => new(s.Mode.ToString(), s.DbLatencyMs, s.MinThreads, s.Workers);
 
     /// <summary>Reads a partial settings object strictly: unknown fields and wrong types are named in the error.</summary>
     internal static async Task<(SettingsUpdate? Update, SettingsError? Error)> ReadUpdate(HttpRequest request)
@@ -46,12 +46,12 @@ public static class AdminApi
         }
         catch (JsonException e)
         {
-            return (null, new SettingsError("body", $"the body must be a JSON object like {{\"mode\":\"Async\",\"dbLatencyMs\":25,\"minThreads\":0}}: {e.Message}"));
+            return (null, new SettingsError("body", $"the body must be a JSON object like {{\"mode\":\"Async\",\"dbLatencyMs\":25,\"minThreads\":0,\"workers\":0}}: {e.Message}"));
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                return (null, new SettingsError("body", "the body must be a JSON object with any of mode, dbLatencyMs, minThreads"));
+                return (null, new SettingsError("body", "the body must be a JSON object with any of mode, dbLatencyMs, minThreads, workers"));
             var update = new SettingsUpdate();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var property in doc.RootElement.EnumerateObject())
@@ -76,8 +76,13 @@ public static class AdminApi
                             return (null, new SettingsError("minThreads", $"minThreads must be a whole number from 0 to {RuntimeSettings.MaxMinThreads}, got {Site.ApiProblem.Excerpt(property.Value.GetRawText())}"));
                         update = update with { MinThreads = minThreads };
                         break;
+                    case "workers":
+                        if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var workers))
+                            return (null, new SettingsError("workers", $"workers must be a whole number from 0 (the .NET thread pool) to {RuntimeSettings.MaxWorkers}, got {property.Value.GetRawText()}"));
+                        update = update with { Workers = workers };
+                        break;
                     default:
-                        return (null, new SettingsError(Site.ApiProblem.Excerpt(property.Name), $"unknown setting '{Site.ApiProblem.Excerpt(property.Name)}'; the settings are mode, dbLatencyMs, minThreads"));
+                        return (null, new SettingsError(Site.ApiProblem.Excerpt(property.Name), $"unknown setting '{Site.ApiProblem.Excerpt(property.Name)}'; the settings are mode, dbLatencyMs, minThreads, workers"));
                 }
             }
             return (update, null);

@@ -11,6 +11,8 @@ public sealed class LiveDashOptions : IValidatedOptions
     public string Mode { get; set; } = nameof(StoreMode.Async);
     public int DbLatencyMs { get; set; } = 25;
     public int MinThreads { get; set; }
+    /// <summary>The server model: 0 = the .NET thread pool serves the store, 1..64 = that many dedicated store workers.</summary>
+    public int Workers { get; set; }
     /// <summary>Also LIVEDASH_ADMIN_PASSWORD; when neither is set one is generated and kept in the state directory.</summary>
     public string? AdminPassword { get; set; }
     /// <summary>Where the admin password and data-protection keys live; default .livedash/ at the repository root.</summary>
@@ -26,13 +28,13 @@ public sealed class LiveDashOptions : IValidatedOptions
 
     public StoreMode StartMode => StoreModes.TryParse(Mode, out var mode) ? mode : StoreMode.Async;
 
-    public SettingsSnapshot InitialSettings => new(StartMode, DbLatencyMs, MinThreads);
+    public SettingsSnapshot InitialSettings => new(StartMode, DbLatencyMs, MinThreads, Workers);
 
     public IEnumerable<string> Validate(string section)
     {
         if (!StoreModes.TryParse(Mode, out _))
             yield return $"{section}:Mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}, got '{Site.ApiProblem.Excerpt(Mode)}'";
-        if (RuntimeSettings.Validate(new SettingsUpdate(DbLatencyMs: DbLatencyMs, MinThreads: MinThreads)) is { } error)
+        if (RuntimeSettings.Validate(new SettingsUpdate(DbLatencyMs: DbLatencyMs, MinThreads: MinThreads, Workers: Workers)) is { } error)
             yield return $"{section}:{char.ToUpperInvariant(error.Field[0])}{error.Field[1..]}: {error.Message}";
     }
 

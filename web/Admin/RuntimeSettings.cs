@@ -2,12 +2,13 @@ namespace LiveDash.Admin;
 
 public enum StoreMode { Sync, Async, SyncOverAsync }
 
-public record SettingsSnapshot(StoreMode Mode, int DbLatencyMs, int MinThreads);
+/// <param name="Workers">0 = the .NET thread pool serves the store; 1..64 = that many dedicated worker threads.</param>
+public record SettingsSnapshot(StoreMode Mode, int DbLatencyMs, int MinThreads, int Workers = 0);
 
 public record SettingsChange(DateTimeOffset At, string Channel, string Field, string OldValue, string NewValue);
 
 /// <summary>Values a settings change asks for; null = leave as is.</summary>
-public record SettingsUpdate(StoreMode? Mode = null, int? DbLatencyMs = null, int? MinThreads = null);
+public record SettingsUpdate(StoreMode? Mode = null, int? DbLatencyMs = null, int? MinThreads = null, int? Workers = null);
 
 /// <summary>
 /// The settings that change while the app runs. Read on every request (a volatile reference read,
@@ -17,6 +18,7 @@ public sealed class RuntimeSettings
 {
     public const int MaxDbLatencyMs = 5000;
     public const int MaxMinThreads = 1000;
+    public const int MaxWorkers = 64;
     const int ChangeLogCapacity = 500;
 
     readonly object _writeLock = new();
@@ -28,7 +30,7 @@ public sealed class RuntimeSettings
     public RuntimeSettings(SettingsSnapshot initial)
     {
         ThreadPool.GetMinThreads(out _defaultMinWorkers, out _defaultMinIo);
-        var error = Validate(new SettingsUpdate(initial.Mode, initial.DbLatencyMs, initial.MinThreads));
+        var error = Validate(new SettingsUpdate(initial.Mode, initial.DbLatencyMs, initial.MinThreads, initial.Workers));
         if (error is not null) throw new ArgumentException(error.Message, error.Field);
         _current = initial with { MinThreads = 0 };
         if (initial.MinThreads != 0) Apply(new SettingsUpdate(MinThreads: initial.MinThreads), "startup");
@@ -55,6 +57,8 @@ public sealed class RuntimeSettings
             return new SettingsError("dbLatencyMs", $"dbLatencyMs must be between 0 and {MaxDbLatencyMs} (milliseconds per database round trip), got {update.DbLatencyMs}");
         if (update.MinThreads is < 0 or > MaxMinThreads)
             return new SettingsError("minThreads", $"minThreads must be between 0 (runtime default) and {MaxMinThreads}, got {update.MinThreads}");
+        if (update.Workers is < 0 or > MaxWorkers)
+            return new SettingsError("workers", $"workers must be between 0 (the .NET thread pool) and {MaxWorkers} (dedicated worker threads), got {update.Workers}");
         return null;
     }
 
@@ -87,6 +91,11 @@ public sealed class RuntimeSettings
                 next = next with { MinThreads = minThreads };
                 applied.Add(new(now, channel, "minThreads", Describe(old.MinThreads), Describe(minThreads)));
             }
+            if (update.Workers is { } workerCount && workerCount != old.Workers)
+            {
+                next = next with { Workers = workerCount };
+                applied.Add(new(now, channel, "workers", DescribeWorkers(old.Workers), DescribeWorkers(workerCount)));
+            }
             _current = next;
             foreach (var change in applied) Remember(change);
         }
@@ -118,6 +127,8 @@ public sealed class RuntimeSettings
         _changes.AddFirst(change);
         if (_changes.Count > ChangeLogCapacity) _changes.RemoveLast();
     }
+
+    static string DescribeWorkers(int workers) => workers == 0 ? "0 (thread pool)" : workers.ToString();
 
     string Describe(int minThreads) => minThreads == 0 ? $"default ({_defaultMinWorkers})" : minThreads.ToString();
 }

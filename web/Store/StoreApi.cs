@@ -81,7 +81,7 @@ public static class StoreApi
             app = "ok",
             uptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(StartedAt).TotalSeconds, 1),
             database,
-            settings = new { mode = current.Mode.ToString(), current.DbLatencyMs, current.MinThreads },
+            settings = new { mode = current.Mode.ToString(), current.DbLatencyMs, current.MinThreads, current.Workers },
         };
         return Results.Json(body, statusCode: status == "ok" ? 200 : 503);
     }

@@ -2,6 +2,7 @@ using LiveDash.Admin;
 using LiveDash.Site;
 using LiveDash.Store.Mongo;
 using LiveDash.Store.Postgres;
+using LiveDash.Store.Workers;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -21,6 +22,7 @@ public static class StoreExtensions
         builder.Services.AddSingleton<StoreHealth>();
         builder.Services.AddSingleton<StoreSeeding>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSeeding>());
+        builder.Services.AddStoreWorkers();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.TryAddRoundTripObserver();
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveDash.Admin;
+using LiveDash.Store.Workers;
 
 namespace LiveDash.Telemetry;
 
@@ -29,7 +30,11 @@ public sealed class TelemetryAggregator : IDisposable
     readonly RecentLatency _recent;
     readonly LatencyHistogram _combined = new();
     readonly LatencyHistogram _combinedInApp = new();
-    readonly ModeTotals[] _modes = [new(), new(), new()];
+    // Keyed by mode and server model (workers); a request racing a workers change may count under the new one.
+    readonly SortedDictionary<(int Mode, int Workers), ModeTotals> _modes = [];
+    readonly WorkerPool? _workers;
+    readonly LectureBoard? _lectures;
+    long _lectureSent;
     readonly long[] _edgesUs = [.. HistogramEdgesMs.Select(ms => (long)(ms * 1000))];
     int _resetRequested;
     long _seq;
@@ -37,9 +42,12 @@ public sealed class TelemetryAggregator : IDisposable
     long _lastCompletedWorkItems;
     TimeSpan _lastCpu;
 
-    public TelemetryAggregator(TelemetryRecorder recorder, RuntimeSettings settings, DbPoolMonitor dbPool, TimeProvider time, RecentLatency recent)
+    public TelemetryAggregator(TelemetryRecorder recorder, RuntimeSettings settings, DbPoolMonitor dbPool, TimeProvider time, RecentLatency recent,
+        WorkerPool? workers = null, LectureBoard? lectures = null)
     {
         _recent = recent;
+        _workers = workers;
+        _lectures = lectures;
         _recorder = recorder;
         _settings = settings;
         _dbPool = dbPool;
@@ -70,15 +78,16 @@ public sealed class TelemetryAggregator : IDisposable
         foreach (var h in window.InApp) _combinedInApp.Add(h);
 
         var threads = ThreadPool.ThreadCount;
-        if (Interlocked.Exchange(ref _resetRequested, 0) == 1)
-            foreach (var m in _modes) { m.Latency.Reset(); m.InApp.Reset(); m.Requests = 0; m.Seconds = 0; m.PeakThreads = 0; }
+        if (Interlocked.Exchange(ref _resetRequested, 0) == 1) _modes.Clear();
         for (var i = 0; i < TelemetryRecorder.ModeCount; i++)
         {
-            _modes[i].Latency.Add(window.EndToEnd[i]);
-            _modes[i].InApp.Add(window.InApp[i]);
-            _modes[i].Requests += requestsByMode[i];
+            if (requestsByMode[i] == 0) continue;
+            var totals = Totals(i, settings.Workers);
+            totals.Latency.Add(window.EndToEnd[i]);
+            totals.InApp.Add(window.InApp[i]);
+            totals.Requests += requestsByMode[i];
         }
-        var current = _modes[(int)settings.Mode % TelemetryRecorder.ModeCount];
+        var current = Totals((int)settings.Mode % TelemetryRecorder.ModeCount, settings.Workers);
         current.Seconds += seconds;
         current.PeakThreads = Math.Max(current.PeakThreads, threads);
 
@@ -93,6 +102,7 @@ public sealed class TelemetryAggregator : IDisposable
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         _recent.Add(unixMs, window, ok + errors, settings.Mode);
         var (waterfall, labels) = Waterfall(window, now);
+        var (workerQueue, workerQueueOldest) = _workers?.QueueState() ?? (0, 0);
         var tick = new Tick
         {
             Seq = ++_seq,
@@ -122,6 +132,11 @@ public sealed class TelemetryAggregator : IDisposable
             Changes = _recorder.TakeChanges(),
             ClientTicks = _recorder.TakeClientTicks(),
             Modes = Summaries(),
+            Workers = settings.Workers,
+            WorkerQueue = workerQueue,
+            WorkerQueueOldestMs = Math.Round(workerQueueOldest, 1),
+            MeanMs = Math.Round(_combined.Mean / 1000, 2),
+            Lecture = LectureToSend(),
         };
         Collected?.Invoke(tick, _combined);
         return tick;
@@ -182,18 +197,32 @@ public sealed class TelemetryAggregator : IDisposable
         return labels.Count - 1;
     }
 
+    ModeTotals Totals(int mode, int workers)
+    {
+        if (!_modes.TryGetValue((mode, workers), out var totals)) _modes[(mode, workers)] = totals = new();
+        return totals;
+    }
+
     ModeSummary[] Summaries()
     {
-        var list = new List<ModeSummary>(TelemetryRecorder.ModeCount);
-        for (var i = 0; i < TelemetryRecorder.ModeCount; i++)
+        var list = new List<ModeSummary>(_modes.Count);
+        foreach (var ((mode, workers), m) in _modes)
         {
-            var m = _modes[i];
             if (m.Requests == 0 && m.Seconds == 0) continue;
-            list.Add(new ModeSummary(i, m.Requests, Math.Round(m.Seconds, 1), Math.Round(m.Seconds > 0 ? m.Requests / m.Seconds : 0, 1),
+            list.Add(new ModeSummary(mode, m.Requests, Math.Round(m.Seconds, 1), Math.Round(m.Seconds > 0 ? m.Requests / m.Seconds : 0, 1),
                 Ms(m.Latency.ValueAtPercentile(50)), Ms(m.Latency.ValueAtPercentile(95)), Ms(m.Latency.ValueAtPercentile(99)), m.PeakThreads,
-                Ms(m.InApp.ValueAtPercentile(50)), Ms(m.InApp.ValueAtPercentile(99))));
+                Ms(m.InApp.ValueAtPercentile(50)), Ms(m.InApp.ValueAtPercentile(99)), workers));
         }
         return [.. list];
+    }
+
+    // New lectures go out at once; the latest repeats every 2 s so a dashboard opened later draws it too.
+    LectureReport? LectureToSend()
+    {
+        if (_lectures?.Latest is not { } latest) return null;
+        if (latest.Id == _lectureSent && _seq % 8 != 0) return null;
+        _lectureSent = latest.Id;
+        return latest;
     }
 
     public void Dispose()

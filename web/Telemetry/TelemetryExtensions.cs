@@ -36,6 +36,7 @@ public static class TelemetryExtensions
         builder.Services.AddSingleton<TelemetryAggregator>();
         builder.Services.AddSingleton<RecentLatency>();
         builder.Services.AddSingleton<TelemetryMetrics>();
+        builder.Services.AddSingleton<LectureBoard>();
         if (!options.Enabled) return;
         builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
         builder.Services.AddHostedService<TelemetryTicker>();
@@ -71,6 +72,7 @@ public static class TelemetryExtensions
         app.MapHub<TelemetryHub>(HubPath);
         app.MapClientTicksApi();
         app.MapTelemetrySummaryApi();
+        app.MapLectureApi();
         // No database work: the baseline for measuring what telemetry itself costs per request.
         app.MapGet("/api/ping", () => Results.Ok(new Pong(true)));
     }

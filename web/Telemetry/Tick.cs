@@ -43,6 +43,15 @@ public sealed record Tick
     [JsonPropertyName("ch")] public ChangeMessage[]? Changes { get; init; }
     [JsonPropertyName("cl")] public ClientTick[]? ClientTicks { get; init; }
     [JsonPropertyName("pm")] public ModeSummary[] Modes { get; init; } = [];
+    /// <summary>Server model: 0 = the .NET thread pool serves the store, N = N dedicated workers.</summary>
+    [JsonPropertyName("wk")] public int Workers { get; init; }
+    /// <summary>Store requests waiting for a free worker, and the oldest one's wait so far (ms); 0 on the thread pool.</summary>
+    [JsonPropertyName("wq")] public int WorkerQueue { get; init; }
+    [JsonPropertyName("wo")] public double WorkerQueueOldestMs { get; init; }
+    /// <summary>Mean server latency of this tick's requests (ms), for Little's law: in flight = req/s × mean latency.</summary>
+    [JsonPropertyName("avg")] public double MeanMs { get; init; }
+    /// <summary>The last lecture run, sent when it is new and every 2 s after (null in between).</summary>
+    [JsonPropertyName("lc")] public LectureReport? Lecture { get; init; }
 }
 
 /// <summary>
@@ -83,7 +92,7 @@ public sealed record ClientTick(
     [property: JsonPropertyName("p99")] double P99,
     [property: JsonPropertyName("er")] long Errors);
 
-/// <summary>Since the last reset, for one mode: requests, seconds it was the mode, req/s, end-to-end p50/p95/p99, peak threads, in-app p50/p99.</summary>
+/// <summary>Since the last reset, for one mode on one server model (workers; 0 = thread pool): requests, seconds it was the mode, req/s, end-to-end p50/p95/p99, peak threads, in-app p50/p99.</summary>
 public sealed record ModeSummary(
     [property: JsonPropertyName("m")] int Mode,
     [property: JsonPropertyName("n")] long Requests,
@@ -94,7 +103,8 @@ public sealed record ModeSummary(
     [property: JsonPropertyName("p99")] double P99,
     [property: JsonPropertyName("pk")] int PeakThreads,
     [property: JsonPropertyName("a50")] double InAppP50 = 0,
-    [property: JsonPropertyName("a99")] double InAppP99 = 0);
+    [property: JsonPropertyName("a99")] double InAppP99 = 0,
+    [property: JsonPropertyName("wk")] int Workers = 0);
 
 /// <summary>What one dashboard receives: a tick and how many ticks this dashboard has missed because it read too slowly.</summary>
 public sealed record TickFrame(

@@ -12,6 +12,8 @@ public class IndexModel(RuntimeSettings settings, StoreService store) : PageMode
     [BindProperty] public StoreMode Mode { get; set; }
     [BindProperty] public int DbLatencyMs { get; set; }
     [BindProperty] public int MinThreads { get; set; }
+    /// <summary>Left out of a post = unchanged.</summary>
+    [BindProperty] public int? Workers { get; set; }
 
     public SettingsSnapshot Current => settings.Current;
     public IReadOnlyList<SettingsChange> Changes => settings.Changes;
@@ -23,10 +25,10 @@ public class IndexModel(RuntimeSettings settings, StoreService store) : PageMode
     {
         if (!ModelState.IsValid)
         {
-            ModelState.AddModelError("", "Mode must be one of Sync, Async, SyncOverAsync; latency and min threads must be whole numbers.");
+            ModelState.AddModelError("", "Mode must be one of Sync, Async, SyncOverAsync; latency, min threads and workers must be whole numbers.");
             return Invalid();
         }
-        if (settings.Apply(new SettingsUpdate(Mode, DbLatencyMs, MinThreads), "admin page") is { } error)
+        if (settings.Apply(new SettingsUpdate(Mode, DbLatencyMs, MinThreads, Workers), "admin page") is { } error)
         {
             ModelState.AddModelError(error.Field, error.Message);
             return Invalid();
@@ -46,5 +48,5 @@ public class IndexModel(RuntimeSettings settings, StoreService store) : PageMode
         return Page();
     }
 
-    void Fill(SettingsSnapshot s) => (Mode, DbLatencyMs, MinThreads) = (s.Mode, s.DbLatencyMs, s.MinThreads);
+    void Fill(SettingsSnapshot s) => (Mode, DbLatencyMs, MinThreads, Workers) = (s.Mode, s.DbLatencyMs, s.MinThreads, s.Workers);
 }

@@ -9,6 +9,8 @@ namespace LiveDash.Store.Postgres;
 /// The store on PostgreSQL through one <see cref="NpgsqlDataSource"/>. Each operation has a blocking
 /// path (Open, ExecuteReader, Read) and an awaited one (OpenAsync, ExecuteReaderAsync, ReadAsync)
 /// sharing the same statement and row mapping, so both return identical results.
+/// Every await is ConfigureAwait(false): the data layer never needs the caller's thread to finish, so
+/// SyncOverAsync blocking a store worker (whose continuations queue on that worker) cannot deadlock.
 /// </summary>
 public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, ILogger<PostgresStore> logger) : IStoreBackend
 {
@@ -23,9 +25,11 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     public async Task<IReadOnlyList<ProductSummary>> FeaturedAsync(int dbLatencyMs, CancellationToken ct)
     {
-        await using var conn = await OpenAsync(ct);
-        await using var cmd = Command(conn, PostgresSql.Featured, dbLatencyMs);
-        return await GuardAsync(() => ReadAllAsync(cmd, ReadSummary, ct));
+        var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connScope = conn.ConfigureAwait(false);
+        var cmd = Command(conn, PostgresSql.Featured, dbLatencyMs);
+        await using var cmdScope = cmd.ConfigureAwait(false);
+        return await GuardAsync(() => ReadAllAsync(cmd, ReadSummary, ct)).ConfigureAwait(false);
     }
 
     public ProductPage SearchProducts(string search, int page, int dbLatencyMs)
@@ -46,18 +50,21 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     public async Task<ProductPage> SearchProductsAsync(string search, int page, int dbLatencyMs, CancellationToken ct)
     {
-        await using var conn = await OpenAsync(ct);
-        await using var batch = SearchBatch(conn, search, page, dbLatencyMs);
+        var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connScope = conn.ConfigureAwait(false);
+        var batch = SearchBatch(conn, search, page, dbLatencyMs);
+        await using var batchScope = batch.ConfigureAwait(false);
         return await GuardAsync(async () =>
         {
-            await using var reader = await batch.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
+            var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            await reader.ReadAsync(ct).ConfigureAwait(false);
             var total = reader.GetInt32(0);
-            await reader.NextResultAsync(ct);
+            await reader.NextResultAsync(ct).ConfigureAwait(false);
             var items = new List<ProductSummary>(IStoreBackend.PageSize);
-            while (await reader.ReadAsync(ct)) items.Add(ReadSummary(reader));
+            while (await reader.ReadAsync(ct).ConfigureAwait(false)) items.Add(ReadSummary(reader));
             return new ProductPage(search, page, IStoreBackend.PageSize, total, items);
-        });
+        }).ConfigureAwait(false);
     }
 
     public Product? FindProduct(int id, int dbLatencyMs)
@@ -69,9 +76,11 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     public async Task<Product?> FindProductAsync(int id, int dbLatencyMs, CancellationToken ct)
     {
-        await using var conn = await OpenAsync(ct);
-        await using var cmd = Command(conn, PostgresSql.FindProduct, id, dbLatencyMs);
-        return (await GuardAsync(() => ReadAllAsync(cmd, ReadProduct, ct))).FirstOrDefault();
+        var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connScope = conn.ConfigureAwait(false);
+        var cmd = Command(conn, PostgresSql.FindProduct, id, dbLatencyMs);
+        await using var cmdScope = cmd.ConfigureAwait(false);
+        return (await GuardAsync(() => ReadAllAsync(cmd, ReadProduct, ct)).ConfigureAwait(false)).FirstOrDefault();
     }
 
     public UserAccount? FindUser(int id, int dbLatencyMs)
@@ -83,9 +92,11 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     public async Task<UserAccount?> FindUserAsync(int id, int dbLatencyMs, CancellationToken ct)
     {
-        await using var conn = await OpenAsync(ct);
-        await using var cmd = Command(conn, PostgresSql.FindUser, id, dbLatencyMs);
-        return (await GuardAsync(() => ReadAllAsync(cmd, ReadUser, ct))).FirstOrDefault();
+        var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connScope = conn.ConfigureAwait(false);
+        var cmd = Command(conn, PostgresSql.FindUser, id, dbLatencyMs);
+        await using var cmdScope = cmd.ConfigureAwait(false);
+        return (await GuardAsync(() => ReadAllAsync(cmd, ReadUser, ct)).ConfigureAwait(false)).FirstOrDefault();
     }
 
     public IReadOnlyList<OrderSummary> RecentOrders(int userId, int dbLatencyMs)
@@ -97,16 +108,20 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     public async Task<IReadOnlyList<OrderSummary>> RecentOrdersAsync(int userId, int dbLatencyMs, CancellationToken ct)
     {
-        await using var conn = await OpenAsync(ct);
-        await using var cmd = Command(conn, PostgresSql.RecentOrders, userId, dbLatencyMs);
-        return await GuardAsync(() => ReadAllAsync(cmd, ReadOrder, ct));
+        var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connScope = conn.ConfigureAwait(false);
+        var cmd = Command(conn, PostgresSql.RecentOrders, userId, dbLatencyMs);
+        await using var cmdScope = cmd.ConfigureAwait(false);
+        return await GuardAsync(() => ReadAllAsync(cmd, ReadOrder, ct)).ConfigureAwait(false);
     }
 
     public async Task PingAsync(CancellationToken ct)
     {
-        await using var conn = await OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand("SELECT 1", conn);
-        await GuardAsync(() => cmd.ExecuteScalarAsync(ct));
+        var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var connScope = conn.ConfigureAwait(false);
+        var cmd = new NpgsqlCommand("SELECT 1", conn);
+        await using var cmdScope = cmd.ConfigureAwait(false);
+        await GuardAsync(() => cmd.ExecuteScalarAsync(ct)).ConfigureAwait(false);
     }
 
     public Task EnsureSeededAsync(CancellationToken ct) => new PostgresSeeder(dataSource, logger).EnsureSeededAsync(seed, ct);
@@ -133,7 +148,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
-        try { return await dataSource.OpenConnectionAsync(ct); }
+        try { return await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false); }
         catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
     }
 
@@ -145,7 +160,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     async Task<T> GuardAsync<T>(Func<Task<T>> run)
     {
-        try { return await run(); }
+        try { return await run().ConfigureAwait(false); }
         catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
     }
 
@@ -186,9 +201,10 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> map, CancellationToken ct)
     {
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
         var rows = new List<T>();
-        while (await reader.ReadAsync(ct)) rows.Add(map(reader));
+        while (await reader.ReadAsync(ct).ConfigureAwait(false)) rows.Add(map(reader));
         return rows;
     }
 
