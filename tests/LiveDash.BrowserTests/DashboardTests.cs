@@ -108,6 +108,43 @@ public class DashboardTests(KestrelApp app, ITestOutputHelper output) : IClassFi
         }
     }
 
+    [Fact]
+    public async Task TheLecturePanelDrawsTheLastLectureRunsRequestsInTheirCompletionOrder()
+    {
+        using var admin = app.Http(admin: true);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 1000 } });
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+        await page.GotoAsync(new Uri(app.BaseAddress, "/dashboard").ToString());
+        var wait = new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 };
+        await page.WaitForFunctionAsync("() => document.getElementById('dash').dataset.connected === 'true'", null, wait);
+
+        // What `./livedash load lecture` posts: two long requests and a short one on one async worker.
+        var lecture = new
+        {
+            mode = "Async", workers = 1, dbLatencyMs = 300,
+            requests = new object[]
+            {
+                new { n = 1, path = "/api/orders?user=1", sentMs = 0, doneMs = 620, aloneMs = 610, queuedMs = 0.2, appMs = 4, dbMs = 605, status = 200 },
+                new { n = 2, path = "/api/orders?user=2", sentMs = 300, doneMs = 925, aloneMs = 612, queuedMs = 0.3, appMs = 5, dbMs = 606, status = 200 },
+                new { n = 3, path = "/api/products/1", sentMs = 600, doneMs = 910, aloneMs = 305, queuedMs = 0.1, appMs = 3, dbMs = 302, status = 200 },
+            },
+        };
+        (await admin.PostAsJsonAsync("/admin/api/lecture", lecture)).EnsureSuccessStatusCode();
+
+        await page.WaitForFunctionAsync("() => document.getElementById('lecture-rows').dataset.rows === '3'", null, wait);
+        Assert.Equal("1,3,2", await page.GetAttributeAsync("#lecture-rows", "data-order"));
+        Assert.Equal(3, await page.Locator("#lecture-rows .lecture-row[data-n]").CountAsync());
+        Assert.Contains("completion order 1, 3, 2", await page.TextContentAsync("#lecture-summary"));
+        Assert.Equal(3, await page.Locator("#lecture-rows .lecture-row[data-n] .seg-db").CountAsync());
+        var shot = Path.Combine(AppContext.BaseDirectory, "TestResults", "lecture-panel.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
+        await page.Locator("#lecture-panel").ScreenshotAsync(new() { Path = shot });
+        Assert.Empty(pageErrors);
+    }
+
     static async Task Traffic(HttpClient http, int worker, CancellationToken ct)
     {
         for (var i = 0; !ct.IsCancellationRequested; i++)

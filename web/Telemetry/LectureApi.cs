@@ -76,7 +76,7 @@ public static class LectureApi
             return (null, new ApiError($"the body must be a JSON object like {Shape}: {e.Message}", "body"));
         }
         if (body is null) return (null, new ApiError($"the body must be a JSON object like {Shape}", "body"));
-        if (body.Mode is null || !Enum.TryParse<StoreMode>(body.Mode, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || int.TryParse(body.Mode, out _))
+        if (!StoreModes.TryParse(body.Mode, out var mode))
             return (null, new ApiError($"mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}", "mode"));
         if (body.Workers is not (>= 0 and <= RuntimeSettings.MaxWorkers))
             return (null, new ApiError($"workers must be from 0 (the .NET thread pool) to {RuntimeSettings.MaxWorkers}", "workers"));

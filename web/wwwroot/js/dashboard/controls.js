@@ -48,7 +48,7 @@ export async function adminSend(method, url, body) {
 export function wireAdminControls() {
     document.querySelectorAll('.set-mode').forEach(b => b.addEventListener('click', () => adminSend('PUT', '/admin/api/settings', { mode: b.dataset.mode })));
     $('apply-settings').addEventListener('click', () => adminSend('PUT', '/admin/api/settings', {
-        dbLatencyMs: Number($('set-lat').value), minThreads: Number($('set-min').value),
+        dbLatencyMs: Number($('set-lat').value), minThreads: Number($('set-min').value), workers: Number($('set-workers').value),
     }));
     $('reset').addEventListener('click', () => adminSend('POST', '/admin/api/reset'));
 }

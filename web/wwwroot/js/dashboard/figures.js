@@ -1,5 +1,5 @@
 // The header strip and the per-mode table: the live numbers a glance needs.
-import { $, fmtMs } from './format.js';
+import { $, fmtMs, serverModel } from './format.js';
 
 export function renderStrip(tick, modes, [okRate, errRate]) {
     const mode = modes.names[tick.m] ?? '?';
@@ -43,6 +43,7 @@ export function renderModes(tick, modes) {
         pill.className = 'mode mode-' + name;
         pill.textContent = name;
         tr.insertCell().append(pill);
+        tr.insertCell().textContent = serverModel(m.wk);
         const cells = [[m.n.toLocaleString()], [m.rps.toFixed(1)], [m.n ? fmtMs(m.p50) : '–'], [m.n ? fmtMs(m.p95) : '–'], [m.n ? fmtMs(m.p99) : '–'],
             [m.n ? fmtMs(m.a50) : '–', 'muted'], [String(m.pk)]];
         for (const [text, extra] of cells) {

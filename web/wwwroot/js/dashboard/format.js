@@ -21,3 +21,6 @@ export function readModes(root) {
     // Short labels for crowded axes: long names keep their capitals (SyncOverAsync -> SOA).
     return { names, short: names.map(n => n.length > 6 ? n.replace(/[a-z]/g, '') : n) };
 }
+
+/** The server model a tick or setting names: 0 = the .NET thread pool, N = N store workers. */
+export const serverModel = workers => !workers ? 'thread pool' : workers === 1 ? '1 worker' : `${workers} workers`;

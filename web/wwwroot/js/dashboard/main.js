@@ -11,6 +11,8 @@ import { renderStrip, renderModes, showMode } from './figures.js';
 import { wireToolbar, wireAdminControls } from './controls.js';
 import { wireLoadPanel } from './load-panel.js';
 import { wireFarmPanel } from './farm-panel.js';
+import { wireServerModel } from './server-model.js';
+import { wireLecturePanel } from './lecture-panel.js';
 
 const root = $('dash');
 
@@ -95,6 +97,8 @@ function start() {
         },
     });
     wireToolbar(view);
+    wireServerModel(root, view);
+    wireLecturePanel(root);
     wireFarmPanel(view, modes);
     if (root.dataset.admin === 'true') {
         wireAdminControls();

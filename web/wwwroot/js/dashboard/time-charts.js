@@ -1,6 +1,6 @@
 // The charts over time: latency (end to end, in app, the wait between them, client lines), throughput and
 // in flight, the thread pool; a labelled marker at every settings change.
-import { $, COLORS, fmtTime } from './format.js';
+import { $, COLORS, fmtTime, serverModel } from './format.js';
 
 const MAX_POINTS = 15 * 60 * 4 + 40;      // 15 min at 4 Hz, the widest window
 const MAX_MARKERS = 200;
@@ -44,6 +44,7 @@ function markerLabel(c) {
         case 'mode': return '→ ' + c.v;
         case 'dbLatencyMs': return 'DB ' + c.v + ' ms';
         case 'minThreads': return 'min threads ' + c.v;
+        case 'workers': return serverModel(Number.parseInt(c.v, 10));
         case 'reset': return 'reset';
         default: return c.f + ' ' + c.v;
     }
