@@ -47,9 +47,10 @@ sealed class WorkerDispatchMiddleware(RequestDelegate next, WorkerPool pool)
         {
             if (timeline.Generation != generation || timeline.Arrived == 0) return Task.CompletedTask;
             var now = Stopwatch.GetTimestamp();
-            var queued = timeline.HandlerStarted == 0 ? 0 : Stopwatch.GetElapsedTime(timeline.Arrived, timeline.HandlerStarted).TotalMilliseconds;
+            // From the moment the bytes reached the server: a wait for a thread-pool thread is queueing too.
+            var queued = timeline.HandlerStarted == 0 ? 0 : Stopwatch.GetElapsedTime(timeline.Received, timeline.HandlerStarted).TotalMilliseconds;
             var db = Stopwatch.GetElapsedTime(0, timeline.DbTicks()).TotalMilliseconds;
-            var total = Stopwatch.GetElapsedTime(timeline.Arrived, now).TotalMilliseconds;
+            var total = Stopwatch.GetElapsedTime(timeline.Received, now).TotalMilliseconds;
             var app = Math.Max(0, total - queued - db);
             context.Response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
                 $"queued;dur={queued:0.##}, app;dur={app:0.##}, db;dur={db:0.##}, total;dur={total:0.##}");
