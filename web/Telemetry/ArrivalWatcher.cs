@@ -19,9 +19,9 @@ namespace LiveDash.Telemetry;
 /// "readable", the thread stamps the connection, and after each request the connection is re-armed.
 /// When the response went out is read from the kernel's TCP_INFO (last data sent, millisecond
 /// resolution) when the next request arrives on the connection, or by the watcher thread within about
-/// half a second. While the pool has threads to spare, that close watch is dropped for the kernel's
-/// TCP_INFO alone (last data received, read when the request reaches our middleware): one system call
-/// a request instead of a re-arm and a thread wake-up. The runtime does all the reading and writing; we only look.
+/// half a second. While requests wait for a thread under 5 ms, that close watch is dropped for the
+/// kernel's TCP_INFO alone (last data received, read when the request reaches our middleware): one
+/// system call a request instead of a re-arm and a thread wake-up. The runtime does all the reading and writing; we only look.
 /// </remarks>
 public sealed class ArrivalWatcher : IDisposable
 {
@@ -35,6 +35,7 @@ public sealed class ArrivalWatcher : IDisposable
     static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
     static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
     static readonly long TicksPerMs = Stopwatch.Frequency / 1000;
+    static readonly long CloseWatchTicks = 5 * TicksPerMs;
 
     readonly TelemetryRecorder _recorder;
     readonly int _epoll = -1;
@@ -207,10 +208,10 @@ public sealed class ArrivalWatcher : IDisposable
             ResolveSend(sweeping: false);   // one still waiting is settled first
             // A stamp that came after the app had started is this request's, seen late: its bytes waited for no thread.
             if (Interlocked.Exchange(ref _stamp, 0) is var late && !measured && late >= arrived) measured = true;
-            // With threads to spare (this request waited for none, the pool's queue is short) the response is sent at
-            // once and the next request's arrival is read from TCP_INFO: one system call a request. Only a pool that
-            // makes requests wait gets the closer, costlier watch (an epoll re-arm and a wake-up of the watcher).
-            if (arrived - received < TicksPerMs && ThreadPool.PendingWorkItemCount <= ThreadPool.ThreadCount)
+            // While requests wait for threads only briefly (this one waited under 5 ms), the response goes out about
+            // at once and the next request's arrival is read from TCP_INFO: one system call a request. A pool that makes
+            // requests wait longer gets the closer, costlier watch (an epoll re-arm and a wake-up of the watcher).
+            if (arrived - received < CloseWatchTicks)
             {
                 watcher._recorder.RecordEndToEnd(mode, ended - received, arrived - received, measured);
                 return;
