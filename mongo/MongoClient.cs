@@ -14,10 +14,10 @@ public sealed class MongoClient(MongoUrl url) : IDisposable
 
     public async ValueTask<BsonDocument> RunCommandAsync(BsonDocument command, bool async, CancellationToken ct, DocumentSequence? sequence = null, string? database = null)
     {
-        var connection = await Pool.CheckOutAsync(async, ct);
+        var connection = await Pool.CheckOutAsync(async, ct).ConfigureAwait(false);
         try
         {
-            return Check(await connection.RunAsync(database ?? url.Database, command, sequence, async, ct), command);
+            return Check(await connection.RunAsync(database ?? url.Database, command, sequence, async, ct).ConfigureAwait(false), command);
         }
         catch (MongoConnectionException)
         {
@@ -54,20 +54,20 @@ public sealed class MongoClient(MongoUrl url) : IDisposable
     /// <summary>Runs a cursor-returning command and drains it with getMore on the same connection; stops at <paramref name="take"/> and kills the cursor.</summary>
     async ValueTask<List<BsonDocument>> CursorAsync(BsonDocument command, string collection, int? batchSize, int? take, bool async, CancellationToken ct)
     {
-        var connection = await Pool.CheckOutAsync(async, ct);
+        var connection = await Pool.CheckOutAsync(async, ct).ConfigureAwait(false);
         long cursorId = 0;
         var results = new List<BsonDocument>();
         try
         {
-            var reply = Check(await connection.RunAsync(url.Database, command, null, async, ct), command);
+            var reply = Check(await connection.RunAsync(url.Database, command, null, async, ct).ConfigureAwait(false), command);
             cursorId = ReadBatch(reply, "firstBatch", results);
             while (cursorId != 0 && (take is null || results.Count < take))
             {
                 var getMore = new BsonDocument { { "getMore", cursorId }, { "collection", collection } };
                 if (batchSize is { } size) getMore.Add("batchSize", size);
-                cursorId = ReadBatch(Check(await connection.RunAsync(url.Database, getMore, null, async, ct), getMore), "nextBatch", results);
+                cursorId = ReadBatch(Check(await connection.RunAsync(url.Database, getMore, null, async, ct).ConfigureAwait(false), getMore), "nextBatch", results);
             }
-            if (cursorId != 0) await KillCursorAsync(connection, collection, cursorId, async, ct);
+            if (cursorId != 0) await KillCursorAsync(connection, collection, cursorId, async, ct).ConfigureAwait(false);
             if (take is { } max && results.Count > max) results.RemoveRange(max, results.Count - max);
             return results;
         }
@@ -78,7 +78,7 @@ public sealed class MongoClient(MongoUrl url) : IDisposable
         }
         catch (MongoCommandException) when (cursorId != 0 && !connection.IsBroken)
         {
-            await KillCursorAsync(connection, collection, cursorId, async, CancellationToken.None);
+            await KillCursorAsync(connection, collection, cursorId, async, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
         finally
@@ -90,7 +90,7 @@ public sealed class MongoClient(MongoUrl url) : IDisposable
     async ValueTask KillCursorAsync(MongoConnection connection, string collection, long cursorId, bool async, CancellationToken ct)
     {
         var kill = new BsonDocument { { "killCursors", collection }, { "cursors", new BsonArray { cursorId } } };
-        Check(await connection.RunAsync(url.Database, kill, null, async, ct), kill);
+        Check(await connection.RunAsync(url.Database, kill, null, async, ct).ConfigureAwait(false), kill);
     }
 
     static long ReadBatch(BsonDocument reply, string batchName, List<BsonDocument> into)
@@ -108,25 +108,25 @@ public sealed class MongoClient(MongoUrl url) : IDisposable
         foreach (var batch in documents.Chunk(batchSize))
         {
             var command = new BsonDocument { { "insert", collection }, { "ordered", true } };
-            var reply = await RunCommandAsync(command, async, ct, new DocumentSequence("documents", batch));
+            var reply = await RunCommandAsync(command, async, ct, new DocumentSequence("documents", batch)).ConfigureAwait(false);
             inserted += MongoReply.Long(reply["n"], "n");
         }
         return inserted;
     }
 
     public async ValueTask<long> CountAsync(string collection, BsonDocument filter, bool async, CancellationToken ct) =>
-        MongoReply.Long((await RunCommandAsync(new BsonDocument { { "count", collection }, { "query", filter } }, async, ct))["n"], "n");
+        MongoReply.Long((await RunCommandAsync(new BsonDocument { { "count", collection }, { "query", filter } }, async, ct).ConfigureAwait(false))["n"], "n");
 
     public async ValueTask CreateIndexesAsync(string collection, IEnumerable<(string Name, BsonDocument Keys)> indexes, bool async, CancellationToken ct)
     {
         var specs = new BsonArray(indexes.Select(i => (object?)new BsonDocument { { "key", i.Keys }, { "name", i.Name } }));
-        await RunCommandAsync(new BsonDocument { { "createIndexes", collection }, { "indexes", specs } }, async, ct);
+        await RunCommandAsync(new BsonDocument { { "createIndexes", collection }, { "indexes", specs } }, async, ct).ConfigureAwait(false);
     }
 
     /// <summary>Drops a collection; a missing one is fine.</summary>
     public async ValueTask DropAsync(string collection, bool async, CancellationToken ct)
     {
-        try { await RunCommandAsync(new BsonDocument { { "drop", collection } }, async, ct); }
+        try { await RunCommandAsync(new BsonDocument { { "drop", collection } }, async, ct).ConfigureAwait(false); }
         catch (MongoCommandException e) when (e.Code == 26 || e.ErrorMessage.Contains("ns not found", StringComparison.Ordinal)) { }
     }
 

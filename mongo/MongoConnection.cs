@@ -44,12 +44,12 @@ sealed class MongoConnection : IDisposable
     /// <summary>Connects, performs the handshake and authenticates; the connection is ready for commands.</summary>
     public static async ValueTask<MongoConnection> OpenAsync(MongoUrl url, int generation, bool async, CancellationToken ct)
     {
-        var socket = await ConnectAsync(url, async, ct);
+        var socket = await ConnectAsync(url, async, ct).ConfigureAwait(false);
         var connection = new MongoConnection(socket, url, generation);
         try
         {
-            await connection.HandshakeAsync(async, ct);
-            if (url.UserName is not null) await connection.AuthenticateAsync(async, ct);
+            await connection.HandshakeAsync(async, ct).ConfigureAwait(false);
+            if (url.UserName is not null) await connection.AuthenticateAsync(async, ct).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -65,7 +65,7 @@ sealed class MongoConnection : IDisposable
         try
         {
             addresses = IPAddress.TryParse(url.Host, out var ip) ? [ip]
-                : async ? await Dns.GetHostAddressesAsync(url.Host, ct) : Dns.GetHostAddresses(url.Host);
+                : async ? await Dns.GetHostAddressesAsync(url.Host, ct).ConfigureAwait(false) : Dns.GetHostAddresses(url.Host);
         }
         catch (SocketException e)
         {
@@ -82,7 +82,7 @@ sealed class MongoConnection : IDisposable
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     timeout.CancelAfter(url.ConnectTimeout);
-                    try { await socket.ConnectAsync(endpoint, timeout.Token); }
+                    try { await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false); }
                     catch (OperationCanceledException) when (!ct.IsCancellationRequested) { throw new TimeoutException($"connectTimeoutMS={url.ConnectTimeout.TotalMilliseconds:F0} elapsed"); }
                 }
                 else
@@ -141,7 +141,7 @@ sealed class MongoConnection : IDisposable
         };
         if (_url.UserName is not null && _url.AuthMechanism == MongoAuthMechanism.Negotiate)
             hello.Add("saslSupportedMechs", $"{_url.AuthSource}.{_url.UserName}");
-        var reply = await RunAsync("admin", hello, null, async, ct);
+        var reply = await RunAsync("admin", hello, null, async, ct).ConfigureAwait(false);
         if (!MongoReply.IsOk(reply))
             throw new MongoConnectionException($"the MongoDB handshake with {_url.Host}:{_url.Port} failed: {MongoReply.ErrorMessage(reply)}");
         var maxWire = MongoReply.Int(reply, "maxWireVersion", 0);
@@ -185,15 +185,15 @@ sealed class MongoConnection : IDisposable
             { "mechanism", scram.MechanismName },
             { "payload", new BsonBinary(0, Encoding.UTF8.GetBytes(scram.ClientFirst())) },
             { "options", new BsonDocument { { "skipEmptyExchange", true } } },
-        }, scram, async, ct);
+        }, scram, async, ct).ConfigureAwait(false);
         var conversationId = reply["conversationId"];
-        reply = await AuthStep(SaslContinue(conversationId, Encoding.UTF8.GetBytes(scram.ClientFinal(Payload(reply)))), scram, async, ct);
+        reply = await AuthStep(SaslContinue(conversationId, Encoding.UTF8.GetBytes(scram.ClientFinal(Payload(reply)))), scram, async, ct).ConfigureAwait(false);
         scram.VerifyServerFinal(Payload(reply));
         // Servers that ignore skipEmptyExchange want one more, empty, round.
         for (var round = 0; !(reply.TryGetValue("done", out var done) && done is true); round++)
         {
             if (round == 2) throw new MongoAuthenticationException("the server did not finish the SCRAM conversation");
-            reply = await AuthStep(SaslContinue(conversationId, []), scram, async, ct);
+            reply = await AuthStep(SaslContinue(conversationId, []), scram, async, ct).ConfigureAwait(false);
         }
     }
 
@@ -206,7 +206,7 @@ sealed class MongoConnection : IDisposable
 
     async ValueTask<BsonDocument> AuthStep(BsonDocument command, ScramClient scram, bool async, CancellationToken ct)
     {
-        var reply = await RunAsync(_url.AuthSource, command, null, async, ct);
+        var reply = await RunAsync(_url.AuthSource, command, null, async, ct).ConfigureAwait(false);
         if (!MongoReply.IsOk(reply))
             throw new MongoAuthenticationException($"MongoDB authentication of user '{_url.UserName}' on database '{_url.AuthSource}' with {scram.MechanismName} failed: {MongoReply.ErrorMessage(reply)}");
         return reply;
@@ -240,14 +240,14 @@ sealed class MongoConnection : IDisposable
                     timer.CancelAfter(_url.SocketTimeout);
                     token = timer.Token;
                 }
-                await _stream.WriteAsync(_request.WrittenMemory, token);
+                await _stream.WriteAsync(_request.WrittenMemory, token).ConfigureAwait(false);
                 phase = "waiting for the reply";
-                await _stream.ReadExactlyAsync(_header, token);
+                await _stream.ReadExactlyAsync(_header, token).ConfigureAwait(false);
                 var length = OpMsg.ReadHeader(_header, requestId, Server.MaxMessageSizeBytes);
                 message = ArrayPool<byte>.Shared.Rent(length);
                 _header.CopyTo(message, 0);
                 phase = "reading the reply";
-                await _stream.ReadExactlyAsync(message.AsMemory(OpMsg.HeaderLength, length - OpMsg.HeaderLength), token);
+                await _stream.ReadExactlyAsync(message.AsMemory(OpMsg.HeaderLength, length - OpMsg.HeaderLength), token).ConfigureAwait(false);
                 return OpMsg.ParseReply(message.AsSpan(0, length));
             }
             else

@@ -28,7 +28,7 @@ public sealed class MongoConnectionPool(MongoUrl url) : IDisposable
     internal async ValueTask<MongoConnection> CheckOutAsync(bool async, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var got = async ? await _slots.WaitAsync(url.WaitQueueTimeout, ct) : _slots.Wait(url.WaitQueueTimeout, ct);
+        var got = async ? await _slots.WaitAsync(url.WaitQueueTimeout, ct).ConfigureAwait(false) : _slots.Wait(url.WaitQueueTimeout, ct);
         if (!got)
             throw new MongoConnectionException($"no MongoDB connection became free within waitQueueTimeoutMS={url.WaitQueueTimeout.TotalMilliseconds:F0} (all {url.MaxPoolSize} of maxPoolSize in use)");
         try
@@ -38,7 +38,7 @@ public sealed class MongoConnectionPool(MongoUrl url) : IDisposable
                 if (!idle.IsBroken && idle.Generation == Volatile.Read(ref _generation)) return idle;
                 Discard(idle);
             }
-            var connection = await MongoConnection.OpenAsync(url, Volatile.Read(ref _generation), async, ct);
+            var connection = await MongoConnection.OpenAsync(url, Volatile.Read(ref _generation), async, ct).ConfigureAwait(false);
             Interlocked.Increment(ref _open);
             Interlocked.Increment(ref _created);
             return connection;
@@ -71,7 +71,7 @@ public sealed class MongoConnectionPool(MongoUrl url) : IDisposable
         try
         {
             while (Volatile.Read(ref _open) < url.MinPoolSize && held.Count < url.MinPoolSize)
-                held.Add(await CheckOutAsync(async: true, ct));
+                held.Add(await CheckOutAsync(async: true, ct).ConfigureAwait(false));
         }
         finally
         {

@@ -37,15 +37,15 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
     {
         try
         {
-            await client.RunCommandAsync(new BsonDocument { { "ping", 1 } }, async: true, ct, database: "admin");
-            await client.Pool.FillToMinimumAsync(ct);
+            await client.RunCommandAsync(new BsonDocument { { "ping", 1 } }, async: true, ct, database: "admin").ConfigureAwait(false);
+            await client.Pool.FillToMinimumAsync(ct).ConfigureAwait(false);
         }
         catch (MongoConnectionException e) { throw Unavailable(e); }
     }
 
     public async Task EnsureSeededAsync(CancellationToken ct)
     {
-        try { await new MongoSeeder(client, logger).EnsureSeededAsync(seed, ct); }
+        try { await new MongoSeeder(client, logger).EnsureSeededAsync(seed, ct).ConfigureAwait(false); }
         catch (MongoConnectionException e) { throw Unavailable(e); }
     }
 
@@ -75,7 +75,7 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
             Stage("$limit", IStoreBackend.FeaturedCount),
             Stage("$facet", new BsonDocument { { "items", new BsonArray { Stage("$project", SummaryFields()) } } }),
         };
-        var result = await OneFacet(Products, pipeline, ms, async, ct);
+        var result = await OneFacet(Products, pipeline, ms, async, ct).ConfigureAwait(false);
         return Docs(result, "items").Select(ReadSummary).ToList();
     }
 
@@ -103,21 +103,21 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
                 },
             }),
         };
-        var result = await OneFacet(Products, pipeline, ms, async, ct);
+        var result = await OneFacet(Products, pipeline, ms, async, ct).ConfigureAwait(false);
         var total = Docs(result, "total").Select(d => (int)MongoReply.Long(d["n"], "n")).FirstOrDefault();
         return new ProductPage(search, page, IStoreBackend.PageSize, total, Docs(result, "items").Select(ReadSummary).ToList());
     }
 
     async ValueTask<Product?> FindProductCore(int id, int ms, bool async, CancellationToken ct)
     {
-        var doc = await FindById(Products, id, ms, async, ct);
+        var doc = await FindById(Products, id, ms, async, ct).ConfigureAwait(false);
         return doc is null ? null : new Product(Int(doc, "_id"), doc.Get<string>("name"), doc.Get<string>("category"),
             doc.Get<string>("description"), Money(doc, "price"), Int(doc, "stock"));
     }
 
     async ValueTask<UserAccount?> FindUserCore(int id, int ms, bool async, CancellationToken ct)
     {
-        var doc = await FindById(Users, id, ms, async, ct);
+        var doc = await FindById(Users, id, ms, async, ct).ConfigureAwait(false);
         return doc is null ? null : new UserAccount(Int(doc, "_id"), doc.Get<string>("name"), doc.Get<string>("email"), doc.Get<bool>("isActive"));
     }
 
@@ -153,7 +153,7 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
                 },
             }),
         };
-        var result = await OneFacet(Orders, pipeline, ms, async, ct);
+        var result = await OneFacet(Orders, pipeline, ms, async, ct).ConfigureAwait(false);
         return Docs(result, "orders").Select(d => new OrderSummary(MongoReply.Long(d["_id"], "_id"), d.Get<BsonDateTime>("placedAt").ToDateTime(),
             d.Get<string>("status"), Int(d, "lines"), Money(d, "total"))).ToList();
     }
@@ -162,7 +162,7 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
     {
         var filter = new BsonDocument { { "_id", id } };
         if (ms > 0) filter.Add("$where", $"sleep({ms}) || true");
-        var docs = await Guard(client.FindAsync(collection, filter, new FindOptions(Limit: 1, SingleBatch: true), async, ct), ms);
+        var docs = await Guard(client.FindAsync(collection, filter, new FindOptions(Limit: 1, SingleBatch: true), async, ct), ms).ConfigureAwait(false);
         return docs.FirstOrDefault();
     }
 
@@ -177,7 +177,7 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
                     }
                 },
             }));
-        var docs = await Guard(client.AggregateAsync(collection, pipeline, async, ct), ms);
+        var docs = await Guard(client.AggregateAsync(collection, pipeline, async, ct), ms).ConfigureAwait(false);
         return docs.Count == 1 ? docs[0] : throw new MongoProtocolException($"a $facet aggregation returned {docs.Count} documents instead of 1");
     }
 
@@ -186,7 +186,7 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
     {
         try
         {
-            var result = await command;
+            var result = await command.ConfigureAwait(false);
             if (ms > 0) _latencyError = null;
             return result;
         }
@@ -207,7 +207,7 @@ public sealed class MongoStore(MongoClient client, SeedData seed, ILogger<MongoS
 
     static async Task<T> Async<T>(ValueTask<T> operation)
     {
-        try { return await operation; }
+        try { return await operation.ConfigureAwait(false); }
         catch (MongoConnectionException e) { throw Unavailable(e); }
     }
 

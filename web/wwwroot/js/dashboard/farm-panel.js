@@ -1,16 +1,15 @@
 // The farm panel: reads the farm frames from /hubs/farm (every instance on the database with this farm
 // name) and draws the farm's totals, one line per instance on request, and each instance's thread pool.
-import { $, fmtMs, fmtTime } from './format.js';
+import { $, fmtMs } from './format.js';
 import { connectHub } from './hub.js';
+import { line as chartLine, push, timeOptions } from './time-charts.js';
 
 export function wireFarmPanel(view, modes) {
-
     const panel = $('farm');
     if (!panel) return;
     const Chart = globalThis.Chart;
     const MODES = modes.names;
     const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569'];
-    const MAX_POINTS = 15 * 60 * 4 + 40;     // 15 min at 4 Hz, the dashboard's widest window
     const dash = () => view;
 
     const farm = { frames: 0, last: null, colors: new Map(), perInstance: false };
@@ -19,24 +18,13 @@ export function wireFarmPanel(view, modes) {
         if (!farm.colors.has(name)) farm.colors.set(name, PALETTE[farm.colors.size % PALETTE.length]);
         return farm.colors.get(name);
     };
-    const line = (label, color, extra = {}) => ({
-        label, data: [], borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0,
-        tension: 0, spanGaps: false, parsing: false, normalized: true, ...extra,
-    });
-    const options = (yTitle, extraScales = {}) => ({
-        animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        plugins: {
-            legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 2 } },
-            tooltip: { callbacks: { title: items => items.length ? fmtTime(items[0].parsed.x) : '' } },
-            changeMarkers: { labels: false },
-        },
-        scales: {
-            x: { type: 'linear', ticks: { callback: fmtTime, maxRotation: 0, autoSkipPadding: 24 }, grid: { color: '#eef1f5' } },
-            y: { beginAtZero: true, title: { display: true, text: yTitle }, grid: { color: '#eef1f5' } },
-            ...extraScales,
-        },
-    });
+    // Gaps, not joined lines, where an instance was gone.
+    const line = (label, color, extra = {}) => chartLine(label, color, { spanGaps: false, ...extra });
+    const options = (yTitle, extraScales = {}) => {
+        const o = timeOptions(yTitle);
+        Object.assign(o.scales, extraScales);
+        return o;
+    };
 
     // Farm req/s and end-to-end p99 from the merged histograms; instance req/s lines are added on request.
     const rpsChart = new Chart($('c-farm-rps'), {
@@ -67,10 +55,6 @@ export function wireFarmPanel(view, modes) {
         return sets;
     }
 
-    const push = (dataset, x, y) => {
-        dataset.data.push({ x, y });
-        if (dataset.data.length > MAX_POINTS) dataset.data.splice(0, dataset.data.length - MAX_POINTS);
-    };
 
     function onFrame(frame) {
         farm.frames++;

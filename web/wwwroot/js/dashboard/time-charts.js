@@ -16,7 +16,7 @@ export function push(dataset, x, y) {
     if (data.length > MAX_POINTS + 200) data.splice(0, data.length - MAX_POINTS);
 }
 
-function timeOptions(yTitle, extra = {}) {
+export function timeOptions(yTitle, extra = {}) {
     return {
         animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
