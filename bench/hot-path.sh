@@ -2,21 +2,24 @@
 # LiveDash's Async /api/orders against a bare minimal API running the same two statements through the
 # same PostgresStore (bench/BareOrders), at concurrency 120, 25 ms x 2 inside PostgreSQL: alternating
 # rounds in one run, so drift falls on both. Usage: bench/hot-path.sh [rounds] [seconds] [concurrency]
+# Prints the ratio of the medians and the median of each round's own ratio, and each server's CPU time per request.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/telemetry-app.sh"
-ROUNDS=${1:-4}; SECONDS_PER_RUN=${2:-8}; CONCURRENCY=${3:-120}
+ROUNDS=${1:-10}; SECONDS_PER_RUN=${2:-6}; CONCURRENCY=${3:-120}
 BARE_DLL="$ROOT/bench/BareOrders/bin/Release/net10.0/LiveDash.Bench.BareOrders.dll"
 
 bench_setup
 dotnet build "$ROOT/bench/BareOrders/LiveDash.Bench.BareOrders.csproj" -c Release -v q -nologo >/dev/null || bench_die "could not build bench/BareOrders"
 app_port=$(free_port 5371); start_app "$app_port" LiveDash__Mode=Async LiveDash__DbLatencyMs=25
+app_pid=${APP_PIDS[-1]}
 bare_port=$(free_port $((app_port + 1)))
 ConnectionStrings__Postgres="$BENCH_CONN" BARE_DB_LATENCY_MS=25 dotnet "$BARE_DLL" --urls "http://127.0.0.1:$bare_port" >/dev/null 2>&1 &
-APP_PIDS+=($!)
+APP_PIDS+=($!); bare_pid=$!
 for _ in $(seq 1 300); do curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$bare_port/bare/orders?user=1" 2>/dev/null && break; sleep 0.1; done
 app_url="http://127.0.0.1:$app_port/api/orders?user=1"; bare_url="http://127.0.0.1:$bare_port/bare/orders?user=1"
-hey_rps "$app_url" 4s "$CONCURRENCY" >/dev/null; hey_rps "$bare_url" 4s "$CONCURRENCY" >/dev/null   # JIT, pools, plans warm
+hey_rps "$app_url" 8s "$CONCURRENCY" >/dev/null; hey_rps "$bare_url" 8s "$CONCURRENCY" >/dev/null   # JIT (both tiers), pools, plans warm
 
-alternate "$ROUNDS" "$SECONDS_PER_RUN" "$CONCURRENCY" LiveDash "$app_url" bare "$bare_url"
+alternate "$ROUNDS" "$SECONDS_PER_RUN" "$CONCURRENCY" LiveDash "$app_url" bare "$bare_url" "$app_pid" "$bare_pid"
 echo "Async /api/orders (hey -c $CONCURRENCY, 25 ms x 2, ${ROUNDS}x${SECONDS_PER_RUN}s each):"
-printf '  LiveDash: %.0f req/s (median)\n  bare:     %.0f req/s (median)\n  LiveDash/bare: %s%% (target >= 97%%)\n' "$MEDIAN_A" "$MEDIAN_B" "$RATIO"
+printf '  LiveDash: %.0f req/s (median), %s us CPU per request\n  bare:     %.0f req/s (median), %s us CPU per request\n' "$MEDIAN_A" "$CPU_A" "$MEDIAN_B" "$CPU_B"
+printf '  LiveDash/bare: %s%% of the medians, %s%% the median round (target >= 97%%)\n' "$RATIO" "$PAIRED"

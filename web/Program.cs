@@ -24,11 +24,12 @@ app.UseSecurityHeaders();
 app.UseStoreUnavailableAnswers();
 app.UseStaticFiles();
 app.UseRouting();
+app.UseStoreWorkers();
+app.UseTelemetryHandlerStart();
+app.UseAnonymousFastPath();
 app.UseAuthentication();
 app.UseAdminApiProtection();
 app.UseAuthorization();
-app.UseStoreWorkers();
-app.UseTelemetryHandlerStart();
 
 app.MapStoreApi();
 app.MapAdminApi();

@@ -14,15 +14,18 @@ sealed class AdminApiProtection(RequestDelegate next, IAntiforgery antiforgery)
 {
     public const string TokenHeader = "X-CSRF-TOKEN";
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!request.Path.StartsWithSegments("/admin/api") || IsSafe(request.Method) || request.Headers.Authorization.Count > 0
-            || context.User.Identity?.IsAuthenticated != true)
-        {
-            await next(context);
-            return;
-        }
+        return !request.Path.StartsWithSegments("/admin/api") || IsSafe(request.Method) || request.Headers.Authorization.Count > 0
+            || context.User.Identity?.IsAuthenticated != true
+            ? next(context)
+            : CheckAsync(context);
+    }
+
+    async Task CheckAsync(HttpContext context)
+    {
+        var request = context.Request;
         if (!await antiforgery.IsRequestValidAsync(context))
         {
             await ApiProblem.WriteAsync(context, StatusCodes.Status403Forbidden,

@@ -10,17 +10,19 @@ public static class StoreApi
 
     public static void MapStoreApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api");
+        var api = app.MapGroup("/api").SkipsSignIn();
+        // A singleton, taken once: a handler parameter would open a service scope on every request.
+        var store = app.ServiceProvider.GetRequiredService<StoreService>();
 
         // Query fields are read raw (not bound) so repeated or malformed ones get the same 400 as on the pages.
-        api.MapGet("/products", async (HttpRequest request, StoreService store, CancellationToken ct) =>
+        api.MapGet("/products", async (HttpRequest request, CancellationToken ct) =>
         {
             if (!StoreInput.TrySearch(request.Query["search"], out var s, out var error)) return BadRequest(error, "search");
             if (!StoreInput.TryPage(request.Query["page"], out var p, out error)) return BadRequest(error, "page");
             return Results.Ok(await store.SearchProductsAsync(s, p, ct));
         });
 
-        api.MapGet("/products/{id}", async (string id, StoreService store, CancellationToken ct) =>
+        api.MapGet("/products/{id}", async (string id, CancellationToken ct) =>
         {
             if (!StoreInput.TryId("id", id, out var productId, out var error)) return BadRequest(error, "id");
             return await store.FindProductAsync(productId, ct) is { } product
@@ -28,7 +30,7 @@ public static class StoreApi
                 : Results.NotFound(new ApiError($"no product with id {productId}", "id"));
         });
 
-        api.MapGet("/orders", async (HttpRequest request, StoreService store, CancellationToken ct) =>
+        api.MapGet("/orders", async (HttpRequest request, CancellationToken ct) =>
         {
             if (!StoreInput.TryId("user", request.Query["user"], out var userId, out var error)) return BadRequest(error, "user");
             var result = await store.UserOrdersAsync(userId, ct);

@@ -1,10 +1,11 @@
+using System.Runtime.CompilerServices;
 using LiveDash.Admin;
 
 namespace LiveDash.Store;
 
 public enum OrdersOutcome { Ok, UnknownUser, AccessDenied }
 
-public record OrdersResult(OrdersOutcome Outcome, UserOrders? Orders);
+public readonly record struct OrdersResult(OrdersOutcome Outcome, UserOrders? Orders);
 
 /// <summary>Told when each database round trip starts and ends (telemetry hooks in here).</summary>
 public interface IDbRoundTripObserver
@@ -24,50 +25,54 @@ sealed class NoRoundTripObserver : IDbRoundTripObserver
 /// What the pages and JSON twins call. Reads the mode for every call and runs the backend's
 /// synchronous path, its asynchronous path, or its asynchronous path blocked on.
 /// </summary>
+/// <remarks>
+/// Every request comes through here, so each call is a small struct (<see cref="IStoreCall{T}"/>): <c>Run</c> is
+/// compiled once per call, with no delegate or closure to allocate, and its state machine comes from a pool.
+/// </remarks>
 public sealed class StoreService(IStoreBackend backend, RuntimeSettings settings, IDbRoundTripObserver observer, StoreHealth health)
 {
     public string BackendName => backend.Name;
 
     public ValueTask<IReadOnlyList<ProductSummary>> FeaturedAsync(CancellationToken ct) =>
-        Run("featured", static (b, s) => b.Featured(s.DbLatencyMs), static (b, s, ct) => b.FeaturedAsync(s.DbLatencyMs, ct), ct);
+        Run<IReadOnlyList<ProductSummary>, Featured>(default, ct);
 
     public ValueTask<ProductPage> SearchProductsAsync(string search, int page, CancellationToken ct) =>
-        Run("search-products", (b, s) => b.SearchProducts(search, page, s.DbLatencyMs), (b, s, ct) => b.SearchProductsAsync(search, page, s.DbLatencyMs, ct), ct);
+        Run<ProductPage, SearchProducts>(new(search, page), ct);
 
-    public ValueTask<Product?> FindProductAsync(int id, CancellationToken ct) =>
-        Run("find-product", (b, s) => b.FindProduct(id, s.DbLatencyMs), (b, s, ct) => b.FindProductAsync(id, s.DbLatencyMs, ct), ct);
+    public ValueTask<Product?> FindProductAsync(int id, CancellationToken ct) => Run<Product?, FindProduct>(new(id), ct);
 
     /// <summary>The request that matters: who is the user (round trip 1), may they see orders, their recent orders (round trip 2).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<OrdersResult> UserOrdersAsync(int userId, CancellationToken ct)
     {
-        var user = await Run("find-user", (b, s) => b.FindUser(userId, s.DbLatencyMs), (b, s, ct) => b.FindUserAsync(userId, s.DbLatencyMs, ct), ct);
+        var user = await Run<UserAccount?, FindUser>(new(userId), ct);
         if (user is null) return new(OrdersOutcome.UnknownUser, null);
         if (!user.IsActive) return new(OrdersOutcome.AccessDenied, new UserOrders(user, []));
-        var orders = await Run("recent-orders", (b, s) => b.RecentOrders(userId, s.DbLatencyMs), (b, s, ct) => b.RecentOrdersAsync(userId, s.DbLatencyMs, ct), ct);
+        var orders = await Run<IReadOnlyList<OrderSummary>, RecentOrders>(new(userId), ct);
         return new(OrdersOutcome.Ok, new UserOrders(user, orders));
     }
 
-    async ValueTask<T> Run<T>(string label, Func<IStoreBackend, SettingsSnapshot, T> sync,
-        Func<IStoreBackend, SettingsSnapshot, CancellationToken, Task<T>> async, CancellationToken ct)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    async ValueTask<T> Run<T, TCall>(TCall call, CancellationToken ct) where TCall : struct, IStoreCall<T>
     {
         if (!health.IsSeeded) throw new StoreNotSeededException();
         var started = health.CallStarted();
         var current = settings.Current;
-        var token = observer.Begin(label);
+        var token = observer.Begin(TCall.Label);
         try
         {
             T result;
             switch (current.Mode)
             {
                 case StoreMode.Sync:
-                    result = sync(backend, current);
+                    result = call.Sync(backend, current.DbLatencyMs);
                     break;
                 case StoreMode.SyncOverAsync:
                     // Deliberately the real-world bug: block this thread on the async path.
-                    result = async(backend, current, ct).GetAwaiter().GetResult();
+                    result = call.Async(backend, current.DbLatencyMs, ct).GetAwaiter().GetResult();
                     break;
                 default:
-                    result = await async(backend, current, ct);
+                    result = await call.Async(backend, current.DbLatencyMs, ct);
                     break;
             }
             health.ReportAvailable(started);
@@ -75,7 +80,50 @@ public sealed class StoreService(IStoreBackend backend, RuntimeSettings settings
         }
         finally
         {
-            observer.End(token, label);
+            observer.End(token, TCall.Label);
         }
+    }
+
+    /// <summary>One store call, both ways; <see cref="Label"/> names its round trip on the waterfall.</summary>
+    interface IStoreCall<T>
+    {
+        static abstract string Label { get; }
+        T Sync(IStoreBackend backend, int dbLatencyMs);
+        Task<T> Async(IStoreBackend backend, int dbLatencyMs, CancellationToken ct);
+    }
+
+    readonly struct Featured : IStoreCall<IReadOnlyList<ProductSummary>>
+    {
+        public static string Label => "featured";
+        public IReadOnlyList<ProductSummary> Sync(IStoreBackend b, int ms) => b.Featured(ms);
+        public Task<IReadOnlyList<ProductSummary>> Async(IStoreBackend b, int ms, CancellationToken ct) => b.FeaturedAsync(ms, ct);
+    }
+
+    readonly struct SearchProducts(string search, int page) : IStoreCall<ProductPage>
+    {
+        public static string Label => "search-products";
+        public ProductPage Sync(IStoreBackend b, int ms) => b.SearchProducts(search, page, ms);
+        public Task<ProductPage> Async(IStoreBackend b, int ms, CancellationToken ct) => b.SearchProductsAsync(search, page, ms, ct);
+    }
+
+    readonly struct FindProduct(int id) : IStoreCall<Product?>
+    {
+        public static string Label => "find-product";
+        public Product? Sync(IStoreBackend b, int ms) => b.FindProduct(id, ms);
+        public Task<Product?> Async(IStoreBackend b, int ms, CancellationToken ct) => b.FindProductAsync(id, ms, ct);
+    }
+
+    readonly struct FindUser(int id) : IStoreCall<UserAccount?>
+    {
+        public static string Label => "find-user";
+        public UserAccount? Sync(IStoreBackend b, int ms) => b.FindUser(id, ms);
+        public Task<UserAccount?> Async(IStoreBackend b, int ms, CancellationToken ct) => b.FindUserAsync(id, ms, ct);
+    }
+
+    readonly struct RecentOrders(int userId) : IStoreCall<IReadOnlyList<OrderSummary>>
+    {
+        public static string Label => "recent-orders";
+        public IReadOnlyList<OrderSummary> Sync(IStoreBackend b, int ms) => b.RecentOrders(userId, ms);
+        public Task<IReadOnlyList<OrderSummary>> Async(IStoreBackend b, int ms, CancellationToken ct) => b.RecentOrdersAsync(userId, ms, ct);
     }
 }
