@@ -6,6 +6,7 @@ using LiveDash.Store;
 using LiveDash.Store.Workers;
 using LiveDash.Telemetry;
 
+ValidatedOptionsExtensions.ExplainBadSettings();
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTelemetry();

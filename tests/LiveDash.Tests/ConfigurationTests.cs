@@ -1,3 +1,4 @@
+using LiveDash.Tests.Telemetry;
 using Npgsql;
 
 namespace LiveDash.Tests;
@@ -19,6 +20,16 @@ public class ConfigurationTests
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         var messages = string.Join(" | ", Chain(error).Select(e => e.Message));
         Assert.Contains(named, messages);
+    }
+
+    [Fact]
+    public async Task TheRealProcessEndsWithTheMessageAloneAndExitCode2()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            AppProcess.StartAsync("pw", new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token, ("LiveDash__DbLatencyMs", "-3")));
+        Assert.Contains("exited with 2", error.Message);
+        Assert.Contains("error: bad configuration: LiveDash:DbLatencyMs", error.Message);
+        Assert.DoesNotContain("   at ", error.Message);
     }
 
     [Fact]

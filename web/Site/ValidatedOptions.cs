@@ -10,6 +10,14 @@ public interface IValidatedOptions
 
 public static class ValidatedOptionsExtensions
 {
+    /// <summary>A bad setting that reaches the top ends the process with its message alone (exit code 2), not a stack trace.</summary>
+    public static void ExplainBadSettings() => AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+    {
+        if (e.ExceptionObject is not OptionsValidationException bad) return;
+        Console.Error.WriteLine($"error: bad configuration: {bad.Message}");
+        Environment.Exit(2);
+    };
+
     /// <summary>
     /// Binds <typeparamref name="T"/> to <paramref name="section"/> strictly (an unknown or misspelt key is an
     /// error), validates it now, for the set-up code that needs it before the app is built, and again on
