@@ -17,7 +17,7 @@ ConnectionStrings__Postgres="$BENCH_CONN" BARE_DB_LATENCY_MS=25 dotnet "$BARE_DL
 APP_PIDS+=($!); bare_pid=$!
 for _ in $(seq 1 300); do curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$bare_port/bare/orders?user=1" 2>/dev/null && break; sleep 0.1; done
 app_url="http://127.0.0.1:$app_port/api/orders?user=1"; bare_url="http://127.0.0.1:$bare_port/bare/orders?user=1"
-hey_rps "$app_url" 8s "$CONCURRENCY" >/dev/null; hey_rps "$bare_url" 8s "$CONCURRENCY" >/dev/null   # JIT (both tiers), pools, plans warm
+hey_rps "$app_url" 15s "$CONCURRENCY" >/dev/null; hey_rps "$bare_url" 15s "$CONCURRENCY" >/dev/null   # JIT (tiered PGO), pools, plans warm
 
 alternate "$ROUNDS" "$SECONDS_PER_RUN" "$CONCURRENCY" LiveDash "$app_url" bare "$bare_url" "$app_pid" "$bare_pid"
 echo "Async /api/orders (hey -c $CONCURRENCY, 25 ms x 2, ${ROUNDS}x${SECONDS_PER_RUN}s each):"
