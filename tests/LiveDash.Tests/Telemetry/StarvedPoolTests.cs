@@ -120,7 +120,11 @@ sealed class AppProcess : IDisposable
         using var probe = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         while (true)
         {
-            if (process.HasExited) throw new InvalidOperationException($"the app exited with {process.ExitCode}:\n{app.Output}");
+            if (process.HasExited)
+            {
+                process.WaitForExit();   // without a timeout it also waits until the redirected output has been read to its end
+                throw new InvalidOperationException($"the app exited with {process.ExitCode}:\n{app.Output}");
+            }
             try
             {
                 if ((await probe.GetAsync("/api/health", ct)).StatusCode == HttpStatusCode.OK) return app;
