@@ -92,12 +92,12 @@ public class WorkerPoolTests(KestrelApp app) : IClassFixture<KestrelApp>
     [Fact]
     public async Task AsyncOnOneWorkerReturnsTheLectureOrder132()
     {
-        // 600 ms a round trip, sends 400 ms apart: long 1 ends ~1200, short 3 ~1400, long 2 ~1600, so a busy
-        // machine has 200 ms either side before the order could change by itself.
-        const int latency = 600;
+        // 1200 ms a round trip, sends 800 ms apart: long 1 ends ~2400, short 3 ~2800, long 2 ~3200, so a busy
+        // machine (the whole suite runs beside this) has 400 ms either side before the order could change by itself.
+        const int latency = 1200;
         await With(StoreMode.Async, 1, latency, async http =>
         {
-            var results = await Send(http, (Long1, 0), (Long2, 400), (Short, 800));
+            var results = await Send(http, (Long1, 0), (Long2, 800), (Short, 1600));
             Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
             Assert.Equal("1,3,2", Order(results));
             Assert.True(results[2].DoneMs - results[2].SentMs < 2 * latency, $"the short request took {results[2].DoneMs - results[2].SentMs:0} ms; on one async worker it should not wait for the long ones");
