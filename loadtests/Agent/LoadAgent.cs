@@ -35,7 +35,7 @@ public sealed class LoadAgent
             throw new ArgumentException($"--server must be an http:// or https:// URL like http://127.0.0.1:5000, got '{server}'", nameof(server));
         if (!allowRemote && !Cli.RunOptions.IsLoopback(server))
             throw new ArgumentException($"--server {server.Host} is not this machine; the agent loads the server it connects to, and load stays on 127.0.0.1/localhost unless you add --allow-remote", nameof(server));
-        if (name.Length is 0 or > MaxNameLength || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        if (!IsValidName(name))
             throw new ArgumentException($"--name must be 1 to {MaxNameLength} letters, digits, '-', '_' or '.', got '{name}'", nameof(name));
         _server = new Uri(server.GetLeftPart(UriPartial.Authority));
         Name = name;
@@ -45,8 +45,13 @@ public sealed class LoadAgent
 
     public const int MaxNameLength = 24;
 
+    /// <summary>1 to <see cref="MaxNameLength"/> letters, digits, '-', '_' or '.': the server checks the same.</summary>
+    public static bool IsValidName(string name) => name.Length is > 0 and <= MaxNameLength && name.All(IsNameChar);
+
+    static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
+
     public static string DefaultName() =>
-        new string($"{Environment.MachineName}-{Environment.ProcessId}".Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.').ToArray()) is { Length: > 0 } n
+        new string($"{Environment.MachineName}-{Environment.ProcessId}".Where(IsNameChar).ToArray()) is { Length: > 0 } n
             ? n[..Math.Min(n.Length, MaxNameLength)]
             : $"agent-{Environment.ProcessId}";
 

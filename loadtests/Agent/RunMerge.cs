@@ -23,6 +23,7 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
     readonly Lock _gate = new();
     readonly Dictionary<string, AgentPart> _agents = new(StringComparer.Ordinal);
     readonly SortedDictionary<int, MergedSecond> _seconds = [];
+    readonly LatencyHistogram _scratch = new();   // under _gate
 
     sealed class AgentPart
     {
@@ -34,10 +35,11 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
         public RunEnded? Ended;
     }
 
+    /// <summary>One second, kept as the agents sent it (only their non-empty buckets) and merged when read: a full histogram a second would cost ~70 KB.</summary>
     sealed class MergedSecond
     {
         public long Requests, Errors, Dropped;
-        public readonly LatencyHistogram Corrected = new(), Raw = new();
+        public readonly List<WireHistogram> Corrected = [], Raw = [];
         public readonly Dictionary<string, long> ErrorsByKind = new(StringComparer.Ordinal);
         public readonly List<AgentSecondFigures> Agents = [];
     }
@@ -64,14 +66,14 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
             merged.Requests += s.Requests;
             merged.Errors += s.Errors;
             merged.Dropped += s.Dropped;
-            s.Corrected.AddTo(merged.Corrected);
-            s.Raw.AddTo(merged.Raw);
+            merged.Corrected.Add(s.Corrected);
+            merged.Raw.Add(s.Raw);
             foreach (var (kind, n) in s.ErrorsByKind ?? new Dictionary<string, long>())
             {
                 merged.ErrorsByKind[kind] = merged.ErrorsByKind.GetValueOrDefault(kind) + n;
                 part.ErrorsByKind[kind] = part.ErrorsByKind.GetValueOrDefault(kind) + n;
             }
-            var own = s.Corrected.ToHistogram();
+            var own = Merged([s.Corrected]);
             merged.Agents.Add(new AgentSecondFigures(agent, s.Requests, s.Errors, LatencySummary.Ms(own.ValueAtPercentile(50)), LatencySummary.Ms(own.ValueAtPercentile(99))));
         }
     }
@@ -115,7 +117,8 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
         lock (_gate)
         {
             if (!_seconds.TryGetValue(second, out var s)) return null;
-            return new MergedSecondFigures(second, s.Requests, s.Errors, LatencySummary.Ms(s.Corrected.ValueAtPercentile(50)), LatencySummary.Ms(s.Corrected.ValueAtPercentile(99)), s.Agents.ToList());
+            var corrected = Merged(s.Corrected);
+            return new MergedSecondFigures(second, s.Requests, s.Errors, LatencySummary.Ms(corrected.ValueAtPercentile(50)), LatencySummary.Ms(corrected.ValueAtPercentile(99)), s.Agents.ToList());
         }
     }
 
@@ -152,13 +155,18 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
             var perSecond = new List<SecondSummary>();
             for (var i = 0; i <= last; i++)
             {
-                perSecond.Add(_seconds.TryGetValue(i, out var s)
-                    ? new SecondSummary(i, s.Requests, s.Errors, s.Dropped,
-                        LatencySummary.Ms(s.Corrected.ValueAtPercentile(50)), LatencySummary.Ms(s.Corrected.ValueAtPercentile(90)),
-                        LatencySummary.Ms(s.Corrected.ValueAtPercentile(99)), LatencySummary.Ms(s.Corrected.Max),
-                        LatencySummary.Ms(s.Raw.ValueAtPercentile(50)), LatencySummary.Ms(s.Raw.ValueAtPercentile(99)),
-                        new SortedDictionary<string, long>(s.ErrorsByKind))
-                    : new SecondSummary(i, 0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>()));
+                if (!_seconds.TryGetValue(i, out var s))
+                {
+                    perSecond.Add(new SecondSummary(i, 0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>()));
+                    continue;
+                }
+                var c = Merged(s.Corrected);
+                var (p50, p90, p99, max) = (c.ValueAtPercentile(50), c.ValueAtPercentile(90), c.ValueAtPercentile(99), c.Max);
+                var r = Merged(s.Raw);
+                perSecond.Add(new SecondSummary(i, s.Requests, s.Errors, s.Dropped,
+                    LatencySummary.Ms(p50), LatencySummary.Ms(p90), LatencySummary.Ms(p99), LatencySummary.Ms(max),
+                    LatencySummary.Ms(r.ValueAtPercentile(50)), LatencySummary.Ms(r.ValueAtPercentile(99)),
+                    new SortedDictionary<string, long>(s.ErrorsByKind)));
             }
             var errorsByKind = new SortedDictionary<string, long>(StringComparer.Ordinal);
             foreach (var part in _agents.Values)
@@ -182,6 +190,14 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
 
     /// <summary>The run's length: the longest any agent ran (agents start within milliseconds of each other).</summary>
     double Seconds() => _agents.Values.Select(p => p.Ended?.Seconds ?? p.LastSecond + 1.0).DefaultIfEmpty(0).Max();
+
+    /// <summary>The parts merged into the one scratch histogram (valid until the next call; under the lock).</summary>
+    LatencyHistogram Merged(IEnumerable<WireHistogram> parts)
+    {
+        _scratch.Reset();
+        foreach (var part in parts) part.AddTo(_scratch);
+        return _scratch;
+    }
 
     LatencyHistogram Union(Func<AgentPart, LatencyHistogram> of)
     {

@@ -67,18 +67,15 @@ public static class AdminApi
                         update = update with { Mode = mode };
                         break;
                     case "dblatencyms":
-                        if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var latency))
-                            return (null, new SettingsError("dbLatencyMs", $"dbLatencyMs must be a whole number of milliseconds from 0 to {RuntimeSettings.MaxDbLatencyMs}, got {Site.ApiProblem.Excerpt(property.Value.GetRawText())}"));
+                        if (WholeNumber(property, "dbLatencyMs", $"of milliseconds from 0 to {RuntimeSettings.MaxDbLatencyMs}", out var latency) is { } badLatency) return (null, badLatency);
                         update = update with { DbLatencyMs = latency };
                         break;
                     case "minthreads":
-                        if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var minThreads))
-                            return (null, new SettingsError("minThreads", $"minThreads must be a whole number from 0 to {RuntimeSettings.MaxMinThreads}, got {Site.ApiProblem.Excerpt(property.Value.GetRawText())}"));
+                        if (WholeNumber(property, "minThreads", $"from 0 to {RuntimeSettings.MaxMinThreads}", out var minThreads) is { } badMinThreads) return (null, badMinThreads);
                         update = update with { MinThreads = minThreads };
                         break;
                     case "workers":
-                        if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var workers))
-                            return (null, new SettingsError("workers", $"workers must be a whole number from 0 (the .NET thread pool) to {RuntimeSettings.MaxWorkers}, got {property.Value.GetRawText()}"));
+                        if (WholeNumber(property, "workers", $"from 0 (the .NET thread pool) to {RuntimeSettings.MaxWorkers}", out var workers) is { } badWorkers) return (null, badWorkers);
                         update = update with { Workers = workers };
                         break;
                     default:
@@ -87,5 +84,14 @@ public static class AdminApi
             }
             return (update, null);
         }
+    }
+
+    /// <summary>An int setting, or the error that names it and echoes (an excerpt of) what was given.</summary>
+    static SettingsError? WholeNumber(JsonProperty property, string field, string range, out int value)
+    {
+        value = 0;
+        return property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out value)
+            ? null
+            : new SettingsError(field, $"{field} must be a whole number {range}, got {Site.ApiProblem.Excerpt(property.Value.GetRawText())}");
     }
 }

@@ -12,9 +12,6 @@ public sealed class FarmBroadcaster
     readonly ConcurrentDictionary<Channel<FarmFrame>, byte> _subscribers = new();
     readonly Lock _lock = new();
     int _next, _count;
-    FarmFrame? _latest;
-
-    public FarmFrame? Latest => Volatile.Read(ref _latest);
 
     public void Publish(FarmFrame frame)
     {
@@ -23,7 +20,6 @@ public sealed class FarmBroadcaster
             _history[_next] = frame;
             _next = (_next + 1) % HistoryLength;
             _count = Math.Min(_count + 1, HistoryLength);
-            Volatile.Write(ref _latest, frame);
             foreach (var subscriber in _subscribers.Keys) subscriber.Writer.TryWrite(frame);
         }
     }

@@ -86,12 +86,12 @@ public static class FarmTickCodec
     }, endToEnd, 0);
 
     /// <summary>The payload for NOTIFY: coarsens the histogram until the message fits.</summary>
-    public static string Encode(FarmTick tick, LatencyHistogram.Snapshot? fullHistogram = null)
+    public static string Encode(FarmTick tick, LatencyHistogram.Snapshot fullHistogram)
     {
         var json = JsonSerializer.Serialize(tick, Json);
         while (Encoding.UTF8.GetByteCount(json) > MaxPayloadBytes)
         {
-            if (tick.BucketDeltas.Length == 0 || fullHistogram is null || tick.Coarsened >= 7)
+            if (tick.BucketDeltas.Length == 0 || tick.Coarsened >= 7)
             {
                 // Last resort: counts and insides without the histogram (only ever with absurd names or values).
                 tick = tick with { BucketDeltas = [], BucketCounts = [], Coarsened = 8, Url = tick.Url.Length > 100 ? tick.Url[..100] : tick.Url };
@@ -101,12 +101,6 @@ public static class FarmTickCodec
             json = JsonSerializer.Serialize(tick, Json);
         }
         return json;
-    }
-
-    public static string Encode(Tick tick, LatencyHistogram endToEnd, string instance, string url)
-    {
-        var snapshot = endToEnd.TakeSnapshot();
-        return Encode(From(tick, snapshot, instance, url), snapshot);
     }
 
     public static FarmTick? Decode(string json)

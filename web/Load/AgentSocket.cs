@@ -30,7 +30,7 @@ public static class AgentSocket
             return;
         }
         var name = context.Request.Query["name"].ToString();
-        if (name.Length is 0 or > LoadAgent.MaxNameLength || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        if (!LoadAgent.IsValidName(name))
         {
             await Results.BadRequest(new ApiError($"name must be 1 to {LoadAgent.MaxNameLength} letters, digits, '-', '_' or '.'", "name")).ExecuteAsync(context);
             return;

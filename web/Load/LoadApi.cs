@@ -180,7 +180,7 @@ public static class LoadApi
         if (scenario is null) return (null, new ApiError($"scenario is required: one of {string.Join(", ", LoadAgent.AgentScenarios())}", "scenario"));
         if (duration is null) return (null, new ApiError($"durationSeconds is required (1 to {MaxDurationSeconds:0})", "durationSeconds"));
         if (users is not null && rate is not null) return (null, new ApiError("give users (closed model) or rate (open model), not both", "users"));
-        if (scenario == ScenarioCatalog.Lecture || !LoadAgent.AgentScenarios().Contains(scenario))
+        if (!LoadAgent.AgentScenarios().Contains(scenario))
             return (null, new ApiError($"unknown scenario '{scenario}'; agents run {string.Join(", ", LoadAgent.AgentScenarios())}", "scenario"));
         if (scenario == ScenarioCatalog.Url && path is null) return (null, new ApiError("path is required for the url scenario, e.g. /api/ping or /api/orders?user=7", "path"));
         if (scenario != ScenarioCatalog.Url && path is not null) return (null, new ApiError($"path applies to the url scenario only (scenario here: {scenario})", "path"));

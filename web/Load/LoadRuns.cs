@@ -12,19 +12,17 @@ namespace LiveDash.Load;
 /// <summary>A run as asked for: Users (closed model) or Rate (open model) are totals, split evenly between the agents.</summary>
 public sealed record RunRequest(string Scenario, string? Path, int? Users, double? Rate, double DurationSeconds, IReadOnlyList<string>? Agents, bool AgentLines, bool OpenModel);
 
-/// <summary>One agent's part in a run: its share and what it last confirmed it applied.</summary>
-public sealed class RunAgent(string name, int share)
+/// <summary>One agent's part in a run: what it last confirmed it applied, and whether it was lost.</summary>
+public sealed class RunAgent(string name)
 {
     public string Name { get; } = name;
-    public int Share { get; } = share;
     public int? Users;
     public double? Rate;
-    public long AppliedAt;
     public bool Lost;
 }
 
 /// <summary>One run across agents: who takes part, the load it asks for now, and the merge of what they measured.</summary>
-public sealed class LoadRun(string id, RunRequest request, IReadOnlyList<RunAgent> agents, RunMerge merge, DateTimeOffset startedAt)
+public sealed class LoadRun(string id, RunRequest request, IReadOnlyList<RunAgent> agents, RunMerge merge)
 {
     public const string Running = "running";
     public const string Stopping = "stopping";
@@ -36,7 +34,6 @@ public sealed class LoadRun(string id, RunRequest request, IReadOnlyList<RunAgen
     public RunRequest Request { get; } = request;
     public IReadOnlyList<RunAgent> Agents { get; } = agents;
     public RunMerge Merge { get; } = merge;
-    public DateTimeOffset StartedAt { get; } = startedAt;
     public long StartedTimestamp { get; } = Stopwatch.GetTimestamp();
     public volatile string State = Running;
     public int? Users = request.Users;
@@ -102,9 +99,9 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
             }
 
             var id = (++_nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var parts = chosen.Select((a, i) => new RunAgent(a.Name, i)).ToList();
+            var parts = chosen.Select(a => new RunAgent(a.Name)).ToList();
             var merge = new RunMerge(request.Scenario, $"this server, from agents {string.Join(", ", chosen.Select(a => a.Name))}", request.OpenModel, time.GetLocalNow());
-            var run = new LoadRun(id, request, parts, merge, time.GetLocalNow());
+            var run = new LoadRun(id, request, parts, merge);
             for (var i = 0; i < chosen.Count; i++)
             {
                 merge.AddAgent(chosen[i].Name);
@@ -175,7 +172,6 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
         if (Find(applied.Run)?.Agents.FirstOrDefault(a => a.Name == agent.Name) is not { } part) return;
         part.Users = applied.Users;
         part.Rate = applied.Rate;
-        Volatile.Write(ref part.AppliedAt, Stopwatch.GetTimestamp());
     }
 
     public void OnEnded(AgentConnection agent, RunEnded ended)
@@ -239,17 +235,20 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
     {
         int through;
         lock (_gate) through = run.Merge.CompleteThrough(run.Agents.Where(a => !a.Lost).Select(a => a.Name));
+        if (through <= run.PublishedSecond) return;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Errors on a client line are the run's total so far (as the command-line runner sends them), per line.
+        var totals = run.Merge.Totals();
         for (var s = run.PublishedSecond + 1; s <= through; s++)
         {
             run.PublishedSecond = s;
             // A second with no answers (the drain after the run's end) has no latency to draw.
             if (run.Merge.Second(s) is not { Requests: > 0 } figures) continue;
-            var errors = run.Merge.Totals().Errors;
-            recorder.AddClientTick(new ClientTick(run.TickName, now, figures.Requests, figures.P50, figures.P99, errors));
+            recorder.AddClientTick(new ClientTick(run.TickName, now, figures.Requests, figures.P50, figures.P99, totals.Errors));
             if (!run.AgentLines) continue;
             foreach (var agent in figures.Agents)
-                recorder.AddClientTick(new ClientTick($"{run.TickName} · {agent.Name}", now, agent.Requests, agent.P50, agent.P99, agent.Errors));
+                recorder.AddClientTick(new ClientTick($"{run.TickName} · {agent.Name}", now, agent.Requests, agent.P50, agent.P99,
+                    totals.Agents.FirstOrDefault(a => a.Name == agent.Name)?.Errors ?? agent.Errors));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LiveDash.Site;
 using Microsoft.Extensions.Primitives;
 
 namespace LiveDash.Store;
@@ -18,7 +19,7 @@ public static class StoreInput
         if (!TrySingle("page", raw, out var text, out error)) return false;
         if (text is null || text.Length == 0) return true;
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out page) && page is >= 1 and <= MaxPage) return true;
-        error = $"page must be a whole number from 1 to {MaxPage}, got '{Clip(text)}'";
+        error = $"page must be a whole number from 1 to {MaxPage}, got '{ApiProblem.Excerpt(text)}'";
         return false;
     }
 
@@ -51,7 +52,7 @@ public static class StoreInput
             return false;
         }
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id >= 1) return true;
-        error = $"{field} must be a positive whole number, got '{Clip(text)}'";
+        error = $"{field} must be a positive whole number, got '{ApiProblem.Excerpt(text)}'";
         return false;
     }
 
@@ -63,6 +64,4 @@ public static class StoreInput
         error = $"{field} must be given once, got {raw.Count} values";
         return false;
     }
-
-    static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }

@@ -78,10 +78,11 @@ public static class LectureApi
         if (body is null) return (null, new ApiError($"the body must be a JSON object like {Shape}", "body"));
         if (!StoreModes.TryParse(body.Mode, out var mode))
             return (null, new ApiError($"mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}", "mode"));
-        if (body.Workers is not (>= 0 and <= RuntimeSettings.MaxWorkers))
-            return (null, new ApiError($"workers must be from 0 (the .NET thread pool) to {RuntimeSettings.MaxWorkers}", "workers"));
-        if (body.DbLatencyMs is not (>= 0 and <= RuntimeSettings.MaxDbLatencyMs))
-            return (null, new ApiError($"dbLatencyMs must be from 0 to {RuntimeSettings.MaxDbLatencyMs}", "dbLatencyMs"));
+        if (body.Workers is null || body.DbLatencyMs is null)
+            return (null, new ApiError($"workers and dbLatencyMs are required: the body is like {Shape}", body.Workers is null ? "workers" : "dbLatencyMs"));
+        // The run's settings are checked as the settings API checks them.
+        if (RuntimeSettings.Validate(new SettingsUpdate(DbLatencyMs: body.DbLatencyMs, Workers: body.Workers)) is { } bad)
+            return (null, new ApiError(bad.Message, bad.Field));
         if (body.Requests is not { Length: >= 1 and <= MaxRequests } rows)
             return (null, new ApiError($"requests must list 1 to {MaxRequests} requests", "requests"));
         var clean = new LectureRow[rows.Length];

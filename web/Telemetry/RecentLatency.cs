@@ -22,17 +22,18 @@ public sealed class RecentLatency
     StoreMode _mode;
 
     /// <summary>Adds one tick's requests; rolls the current second into history when the second changes.</summary>
-    public void Add(long unixMs, TelemetryRecorder.Window window, long requests, StoreMode mode)
+    /// <param name="endToEnd">The tick's end-to-end histogram, all modes together (as is <paramref name="inApp"/>).</param>
+    public void Add(long unixMs, LatencyHistogram endToEnd, LatencyHistogram inApp, LatencyHistogram waitForThread, long measured, long requests, StoreMode mode)
     {
         var second = unixMs / 1000;
         lock (_lock)
         {
             if (second != _second) Roll(second);
-            foreach (var h in window.EndToEnd) _endToEnd.Add(h);
-            foreach (var h in window.InApp) _inApp.Add(h);
-            _wait.Add(window.WaitForThread);
+            _endToEnd.Add(endToEnd);
+            _inApp.Add(inApp);
+            _wait.Add(waitForThread);
             _requests += requests;
-            _measured += window.MeasuredCount;
+            _measured += measured;
             _mode = mode;
         }
     }

@@ -100,7 +100,7 @@ public sealed class TelemetryAggregator : IDisposable
         ThreadPool.GetMinThreads(out var minWorkers, out _);
 
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        _recent.Add(unixMs, window, ok + errors, settings.Mode);
+        _recent.Add(unixMs, _combined, _combinedInApp, window.WaitForThread, window.MeasuredCount, ok + errors, settings.Mode);
         var (waterfall, labels) = Waterfall(window, now);
         var (workerQueue, workerQueueOldest) = _workers?.QueueState() ?? (0, 0);
         var tick = new Tick

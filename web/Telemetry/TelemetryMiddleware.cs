@@ -19,6 +19,7 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
 {
     /// <summary>The client's send time, Unix milliseconds (fractions allowed); the load runner sets it.</summary>
     public const string SentHeader = "X-LiveDash-Sent";
+    static readonly PathString HubsPrefix = "/hubs";
     static readonly long MaxPlausibleWait = Stopwatch.Frequency * 60;
     static readonly ObjectPool<RequestTimeline> Pool = new DefaultObjectPool<RequestTimeline>(new RequestTimeline.Policy(), 1024);
 
@@ -29,8 +30,8 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         var arrival = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)
             ? context.Features.Get<ArrivalWatcher.ConnectionArrival>() : null;
         var received = arrival?.Take() ?? 0;
-        // The hub's own connection lasts as long as a dashboard stays open; it is not a request to measure.
-        if (context.Request.Path.StartsWithSegments(TelemetryExtensions.HubPath))
+        // A hub connection (telemetry, farm) lasts as long as a dashboard stays open; it is not a request to measure.
+        if (context.Request.Path.StartsWithSegments(HubsPrefix))
         {
             try { await next(context); }
             finally { arrival?.Rearm(); }

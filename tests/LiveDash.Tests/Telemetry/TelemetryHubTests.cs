@@ -12,6 +12,21 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
 {
     static CancellationToken Within(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
+    [Theory]
+    [InlineData("/hubs/telemetry")]
+    [InlineData("/hubs/farm")]
+    public async Task AnOpenHubConnectionIsNotARequestInFlight(string hub)
+    {
+        var ct = Within(30);
+        var recorder = app.Services.GetRequiredService<TelemetryRecorder>();
+        await using var dashboard = await HubTestClient.ConnectAsync(app.BaseAddress, ct, hub);
+        using var http = app.Http();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/ping", ct)).StatusCode);
+        // The ping is counted out just after its response is sent; the open hub connection must never be counted in.
+        while (recorder.InFlight != 0) await Task.Delay(20, ct);
+        Assert.Equal(0, recorder.InFlight);
+    }
+
     [Fact]
     public async Task TicksStreamOverTheJsonProtocolWithTheOrdersRoundTrips()
     {

@@ -16,8 +16,10 @@ sealed class WorkerDispatchMiddleware(RequestDelegate next, WorkerPool pool)
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (!IsStoreRequest(context)) return next(context);
-        if (context.Request.Headers.ContainsKey(TimingHeader)) AddServerTiming(context);
+        // The common case first: no workers and no lecture timing asked for, so nothing to decide about the path.
+        var timing = context.Request.Headers.ContainsKey(TimingHeader);
+        if ((!timing && pool.Workers == 0) || !IsStoreRequest(context)) return next(context);
+        if (timing) AddServerTiming(context);
         return pool.Workers == 0 ? next(context) : DispatchAsync(context);
     }
 
@@ -63,7 +65,7 @@ public static class WorkerExtensions
 {
     public static void AddStoreWorkers(this IServiceCollection services) => services.AddSingleton<WorkerPool>();
 
-    /// <summary>After authorization and before the handler-start stamp, so a request's wait for a worker is its "queued" segment.</summary>
+    /// <summary>Straight after routing and before the handler-start stamp, so a request's wait for a worker is its "queued" segment (and a store page signs in on its worker).</summary>
     public static void UseStoreWorkers(this WebApplication app)
     {
         app.Services.GetRequiredService<WorkerPool>();

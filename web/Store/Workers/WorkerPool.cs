@@ -12,8 +12,6 @@ namespace LiveDash.Store.Workers;
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
-    public const int MaxWorkers = 64;
-
     static readonly Task<bool> NotQueued = Task.FromResult(false);
 
     readonly object _lock = new();
@@ -81,7 +79,7 @@ public sealed class WorkerPool : IDisposable
         List<WorkItem>? handBack = null;
         lock (_lock)
         {
-            var target = Math.Clamp(_settings.Current.Workers, 0, MaxWorkers);
+            var target = _settings.Current.Workers;   // RuntimeSettings keeps it within 0..MaxWorkers
             while (_serving.Count < target)
             {
                 var worker = new Worker(this, ++_nextId);
@@ -106,7 +104,7 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
-    internal void WorkerExited(Worker worker) => Interlocked.Decrement(ref _retiring);
+    internal void WorkerExited() => Interlocked.Decrement(ref _retiring);
 
     public void Dispose()
     {
@@ -216,7 +214,7 @@ sealed class Worker
         }
         _exited = true;
         HandOffLeftovers();
-        _pool.WorkerExited(this);
+        _pool.WorkerExited();
     }
 
     void RunContinuations()
