@@ -17,7 +17,7 @@ export function wireToolbar(view) {
 }
 
 /** A cookie-authenticated admin API call: a JSON body and the antiforgery header the server asks of every change. */
-export function adminFetch(method, url, body) {
+function adminFetch(method, url, body) {
     return fetch(url, {
         method, credentials: 'same-origin',
         headers: {
@@ -28,16 +28,23 @@ export function adminFetch(method, url, body) {
     });
 }
 
+/** An admin API call's JSON answer; a refusal throws with the server's message. */
+export async function adminJson(method, url, body) {
+    const res = await adminFetch(method, url, body);
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
+    return json;
+}
+
 /** An admin API call whose answer is shown in #admin-msg. */
-export async function adminSend(method, url, body) {
+async function adminSend(method, url, body) {
     const msg = $('admin-msg');
     msg.textContent = '…';
     try {
-        const res = await adminFetch(method, url, body);
-        const json = await res.json().catch(() => ({}));
-        msg.textContent = res.ok ? 'applied' : (json.error ?? `HTTP ${res.status}`);
-        msg.classList.toggle('bad', !res.ok);
-        return res.ok;
+        await adminJson(method, url, body);
+        msg.textContent = 'applied';
+        msg.classList.remove('bad');
+        return true;
     } catch (e) {
         msg.textContent = e.message;
         msg.classList.add('bad');

@@ -1,6 +1,6 @@
 // The farm panel: reads the farm frames from /hubs/farm (every instance on the database with this farm
 // name) and draws the farm's totals, one line per instance on request, and each instance's thread pool.
-import { $, fmtMs } from './format.js';
+import { $, cell, fmtMs } from './format.js';
 import { connectHub } from './hub.js';
 import { line as chartLine, push, timeOptions } from './time-charts.js';
 
@@ -10,7 +10,6 @@ export function wireFarmPanel(view, modes) {
     const Chart = globalThis.Chart;
     const MODES = modes.names;
     const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569'];
-    const dash = () => view;
 
     const farm = { frames: 0, last: null, colors: new Map(), perInstance: false };
 
@@ -60,7 +59,6 @@ export function wireFarmPanel(view, modes) {
         farm.frames++;
         farm.last = frame;
         panel.dataset.frames = String(farm.frames);
-        panel.dataset.instances = frame.i.filter(l => !l.gone).map(l => l.name).join(',');
         panel.dataset.rps = String(frame.rps);
         const t = frame.t;
         push(rpsChart.data.datasets[0], t, frame.rps);
@@ -77,7 +75,7 @@ export function wireFarmPanel(view, modes) {
 
     let renderPending = false;
     function scheduleRender() {
-        if (renderPending || dash().paused) return;
+        if (renderPending || view.paused) return;
         renderPending = true;
         requestAnimationFrame(() => { renderPending = false; render(); });
     }
@@ -85,7 +83,7 @@ export function wireFarmPanel(view, modes) {
     function render() {
         const frame = farm.last;
         if (!frame) return;
-        const max = frame.t, min = max - dash().windowMin * 60_000;
+        const max = frame.t, min = max - view.windowMin * 60_000;
         for (const chart of [rpsChart, threadsChart]) {
             const first = chart.data.datasets[0]?.data[0]?.x ?? max;
             chart.options.scales.x.min = Math.max(min, first);
@@ -97,13 +95,6 @@ export function wireFarmPanel(view, modes) {
         $('farm-p').textContent = frame.p.length ? `${fmtMs(frame.p[0])} / ${fmtMs(frame.p[2])}` : '–';
         $('farm-inflight').textContent = String(frame.if);
         renderTable(frame);
-    }
-
-    function cell(text, cls) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        if (cls) td.className = cls;
-        return td;
     }
 
     function renderTable(frame) {

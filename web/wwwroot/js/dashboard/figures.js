@@ -5,7 +5,8 @@ export function renderStrip(tick, modes, [okRate, errRate]) {
     const mode = modes.names[tick.m] ?? '?';
     showMode(mode);
     $('s-lat').textContent = tick.lat + ' ms';
-    $('s-rps').textContent = (okRate + errRate).toFixed(0);
+    const total = okRate + errRate;
+    $('s-rps').textContent = total.toFixed(0);
     const any = tick.ok + tick.er > 0;
     $('s-p').textContent = any ? `${fmtMs(tick.p[0])} / ${fmtMs(tick.p[3])}${tick.ms < 0.99 ? ' (est.)' : ''}` : '–';
     $('s-p').title = any ? `end to end: bytes received → response sent; ${(100 * (tick.ms ?? 0)).toFixed(0)} % of arrivals measured at the socket` : '';
@@ -15,7 +16,6 @@ export function renderStrip(tick, modes, [okRate, errRate]) {
     $('s-threads').textContent = tick.th;
     $('s-queue').textContent = tick.q;
     $('s-inflight').textContent = tick.if;
-    const total = okRate + errRate;
     $('s-errors').textContent = total ? (100 * errRate / total).toFixed(errRate ? 1 : 0) + ' %' : '–';
     $('s-errors').classList.toggle('bad', errRate > 0);
     $('s-db').textContent = tick.db ? `${tick.db[0]} / ${tick.db[1]}${tick.db[2] ? ` (${tick.db[2]} waiting)` : ''}` : 'n/a';
@@ -23,7 +23,11 @@ export function renderStrip(tick, modes, [okRate, errRate]) {
 }
 
 /** The mode in the strip, the layout's pill (rendered at page load) and the quick-control buttons. */
+let shownMode = null;
+
 export function showMode(mode) {
+    if (mode === shownMode) return;
+    shownMode = mode;
     for (const el of [$('s-mode'), document.querySelector('.status-pill .mode')]) {
         if (!el) continue;
         el.textContent = mode;

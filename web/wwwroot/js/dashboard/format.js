@@ -2,6 +2,17 @@
 
 export const $ = id => document.getElementById(id);
 
+/** A new element with an optional class and text. */
+export function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+}
+
+/** A table cell. */
+export const cell = (text, cls) => el('td', cls, text);
+
 export const fmtMs = v => v == null ? '–' : v >= 1000 ? (v / 1000).toFixed(2) + ' s' : v >= 100 ? v.toFixed(0) + ' ms' : v.toFixed(1) + ' ms';
 
 export const fmtTime = v => new Date(v).toLocaleTimeString([], { hour12: false });

@@ -1,7 +1,7 @@
 // The lecture panel: the last `./livedash load lecture` run's requests, one row each, split as the lecture
 // draws them (queued, running our code, waiting on the database), with each response time beside the
 // request's time alone and the completion order.
-import { $ } from './format.js';
+import { $, el, fmtTime } from './format.js';
 
 const fmtMs = v => v >= 10_000 ? (v / 1000).toFixed(1) + ' s' : v >= 10 ? v.toFixed(0) + ' ms' : v.toFixed(1) + ' ms';
 const model = w => !w ? 'the thread pool' : w === 1 ? 'one worker' : `${w} workers`;
@@ -20,13 +20,6 @@ export function wireLecturePanel(root) {
     });
 }
 
-function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-}
-
 function bar(track, className, startMs, lengthMs, scale, title) {
     if (!(lengthMs > 0)) return;
     const node = el('div', className);
@@ -42,7 +35,7 @@ function draw(lecture) {
     const place = new Map(byDone.map((r, i) => [r.n, i + 1]));
     const end = Math.max(...requests.map(r => Math.max(r.doneMs, r.sentMs + r.aloneMs)));
     const scale = end * 1.04 || 1;
-    const when = new Date(lecture.t).toLocaleTimeString([], { hour12: false });
+    const when = fmtTime(lecture.t);
     summary.textContent = `${lecture.mode} on ${model(lecture.workers)}, ${lecture.dbLatencyMs} ms per database round trip (run at ${when}): `
         + `completion order ${byDone.map(r => r.n).join(', ')}`;
 

@@ -1,18 +1,11 @@
 // The load panel (admins): start, steer and stop runs on the connected load agents via /admin/api/load.
-import { $, fmtMs } from './format.js';
-import { adminFetch } from './controls.js';
+import { $, cell, fmtMs } from './format.js';
+import { adminJson } from './controls.js';
 
 const API = '/admin/api/load';
 let panel = null;
 const chosen = new Set();       // agents ticked for the next run; empty = every idle agent
 let current = null;             // the newest run, as GET /runs/{id} answers it
-
-async function call(method, url, body) {
-    const res = await adminFetch(method, url, body);
-    const json = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
-    return json;
-}
 
 function say(text, bad) {
     const msg = $('load-msg');
@@ -36,7 +29,7 @@ function syncInputs() {
 
 async function loadScenarios() {
     try {
-        const list = await call('GET', `${API}/scenarios`);
+        const list = await adminJson('GET', `${API}/scenarios`);
         const select = $('load-scenario');
         select.replaceChildren(...list.map(s => {
             const o = document.createElement('option');
@@ -50,13 +43,6 @@ async function loadScenarios() {
         say(e.message, true);
     }
     syncInputs();
-}
-
-function cell(text, cls) {
-    const td = document.createElement('td');
-    td.textContent = text;
-    if (cls) td.className = cls;
-    return td;
 }
 
 function drawAgents(agents) {
@@ -112,7 +98,7 @@ function drawRun() {
 
 async function refresh() {
     try {
-        const [agents, runs] = await Promise.all([call('GET', `${API}/agents`), call('GET', `${API}/runs`)]);
+        const [agents, runs] = await Promise.all([adminJson('GET', `${API}/agents`), adminJson('GET', `${API}/runs`)]);
         drawAgents(agents);
         current = runs[0] ?? null;
         drawRun();
@@ -133,7 +119,7 @@ export function wireLoadPanel() {
         if (chosen.size) body.agents = [...chosen];
         say('starting…');
         try {
-            const { id } = await call('POST', `${API}/runs`, body);
+            const { id } = await adminJson('POST', `${API}/runs`, body);
             say(`run ${id} started`);
         } catch (e) {
             say(e.message, true);
@@ -147,7 +133,7 @@ export function wireLoadPanel() {
         if (current.rate != null && change.users != null) { say('this run is open-model: change its arrivals/s', true); return; }
         if (current.users != null && change.rate != null) { say('this run is closed-model: change its users', true); return; }
         try {
-            await call('PATCH', `${API}/runs/${current.id}`, { ...change, agentLines: $('load-lines').checked });
+            await adminJson('PATCH', `${API}/runs/${current.id}`, { ...change, agentLines: $('load-lines').checked });
             say('changed');
         } catch (e) {
             say(e.message, true);
@@ -158,7 +144,7 @@ export function wireLoadPanel() {
     $('load-stop').addEventListener('click', async () => {
         if (!current) return;
         try {
-            await call('DELETE', `${API}/runs/${current.id}`);
+            await adminJson('DELETE', `${API}/runs/${current.id}`);
             say('stopping');
         } catch (e) {
             say(e.message, true);

@@ -43,7 +43,7 @@ function start() {
     const waterfall = createWaterfall(root, modes);
     const histogram = createHistogram(root);
     const clients = createClients(charts.latency);
-    let ticks = 0, lastT = 0, dropped = 0, requestsSeen = 0, lastTick = null, renderPending = false;
+    let ticks = 0, dropped = 0, requestsSeen = 0, lastTick = null, renderPending = false;
 
     const view = {
         windowMin: 5, paused: false,
@@ -69,8 +69,7 @@ function start() {
 
     function onTick(frame) {
         const tick = frame.k;
-        if (tick.t <= lastT) return;          // the backlog again after a reconnect
-        lastT = tick.t;
+        if (lastTick && tick.t <= lastTick.t) return;          // the backlog again after a reconnect
         ticks++;
         lastTick = tick;
         if (frame.d !== dropped) {
