@@ -9,16 +9,16 @@ public sealed class FarmHub(FarmBroadcaster broadcaster) : Hub
     public async IAsyncEnumerable<FarmFrame> Frames([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Context.ConnectionAborted);
-        var reader = broadcaster.Subscribe(out var unsubscribe);
+        var subscription = broadcaster.Subscribe();
         try
         {
-            while (await reader.WaitToReadAsync(stop.Token))
-                while (reader.TryRead(out var frame))
+            while (await subscription.Reader.WaitToReadAsync(stop.Token))
+                while (subscription.Reader.TryRead(out var frame))
                     yield return frame;
         }
         finally
         {
-            unsubscribe();
+            broadcaster.Unsubscribe(subscription);
         }
     }
 }

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>
+/// Keeps the last minute of items (4 a second) and hands every new one to each subscriber's own bounded queue.
+/// Publishing never waits on a subscriber: a full queue drops its oldest item and counts the drop.
+/// </summary>
+/// <param name="backlog">How the i-th of n history items is replayed to a new subscriber (e.g. lighter when old); null replays them as they are.</param>
+public class HistoryBroadcaster<T>(Func<T, int, int, T>? backlog = null) where T : class
+{
+    public const int HistoryLength = 240;                          // 60 s at 4 Hz
+    public const int ClientQueueCapacity = HistoryLength + 16;     // the backlog plus a few seconds of slack
+
+    readonly T?[] _history = new T?[HistoryLength];
+    readonly ConcurrentDictionary<Subscription<T>, byte> _subscribers = new();
+    readonly Lock _lock = new();
+    int _next;
+    int _count;
+    T? _latest;
+
+    public T? Latest => Volatile.Read(ref _latest);
+    public int SubscriberCount => _subscribers.Count;
+    public IEnumerable<Subscription<T>> Subscribers => _subscribers.Keys;
+
+    public void Publish(T item)
+    {
+        lock (_lock)
+        {
+            _history[_next] = item;
+            _next = (_next + 1) % HistoryLength;
+            _count = Math.Min(_count + 1, HistoryLength);
+            Volatile.Write(ref _latest, item);
+            foreach (var subscriber in _subscribers.Keys) subscriber.Offer(item);
+        }
+    }
+
+    /// <summary>A queue that starts with the last minute of items and then gets each new one.</summary>
+    public Subscription<T> Subscribe()
+    {
+        var subscription = new Subscription<T>(ClientQueueCapacity);
+        lock (_lock)
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                var item = _history[(_next - _count + i + HistoryLength) % HistoryLength]!;
+                subscription.Offer(backlog is null ? item : backlog(item, i, _count));
+            }
+            _subscribers.TryAdd(subscription, 0);
+        }
+        return subscription;
+    }
+
+    public void Unsubscribe(Subscription<T> subscription) => _subscribers.TryRemove(subscription, out _);
+}
+
+public sealed class Subscription<T>
+{
+    readonly Channel<T> _queue;
+    long _dropped;
+
+    public Subscription(int capacity)
+    {
+        _queue = Channel.CreateBounded<T>(
+            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = false },
+            _ => Interlocked.Increment(ref _dropped));
+    }
+
+    public ChannelReader<T> Reader => _queue.Reader;
+    public long Dropped => Volatile.Read(ref _dropped);
+    public int Queued => _queue.Reader.Count;
+
+    internal void Offer(T item) => _queue.Writer.TryWrite(item);
+}
