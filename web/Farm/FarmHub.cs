@@ -12,9 +12,8 @@ public sealed class FarmHub(FarmBroadcaster broadcaster) : Hub
         var subscription = broadcaster.Subscribe();
         try
         {
-            while (await subscription.Reader.WaitToReadAsync(stop.Token))
-                while (subscription.Reader.TryRead(out var frame))
-                    yield return frame;
+            await foreach (var frame in subscription.Reader.ReadAllAsync(stop.Token))
+                yield return frame;
         }
         finally
         {

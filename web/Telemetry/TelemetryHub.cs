@@ -21,11 +21,8 @@ public sealed class TelemetryHub(TickBroadcaster broadcaster) : Hub<ITelemetryCl
         var subscription = broadcaster.Subscribe();
         try
         {
-            while (await subscription.Reader.WaitToReadAsync(stop.Token))
-            {
-                while (subscription.Reader.TryRead(out var tick))
-                    yield return new TickFrame(subscription.Dropped, tick);
-            }
+            await foreach (var tick in subscription.Reader.ReadAllAsync(stop.Token))
+                yield return new TickFrame(subscription.Dropped, tick);
         }
         finally
         {
