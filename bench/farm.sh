@@ -5,6 +5,7 @@
 # Usage: bench/farm.sh [seconds] [concurrency]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/telemetry-app.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/farm.sh"
 SECONDS_PER_RUN=${1:-20}; CONCURRENCY=${2:-200}
 if ! command -v haproxy >/dev/null; then
     [ "$(id -u)" -eq 0 ] || bench_die "Debian 'haproxy' is required (sudo apt-get install haproxy)"
@@ -39,12 +40,7 @@ run() { # mode instances
         start_app $((port + i)) ConnectionStrings__Postgres="$pool" LiveDash__Mode="$mode" LiveDash__DbLatencyMs=25 LiveDash__Farm="$farm" LiveDash__Instance="app-$i"
         app_pids+=("${APP_PIDS[-1]}")
     done
-    {
-        printf 'global\n    maxconn 4096\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    timeout server 60s\n'
-        printf 'frontend bench\n    bind 127.0.0.1:%d\n    stats enable\n    stats uri /haproxy?stats\n    default_backend apps\n' "$port"
-        printf 'backend apps\n    balance roundrobin\n    option httpchk GET /api/health\n    timeout check 5s\n    default-server inter 1s fall 3 rise 2\n'
-        for i in $(seq 1 "$n"); do printf '    server app-%d 127.0.0.1:%d check\n' "$i" $((port + i)); done
-    } > "$WORK/haproxy.cfg"
+    write_haproxy_config "$WORK/haproxy.cfg" "$port" "$n"   # the same proxy ./livedash up --instances runs
     haproxy -db -f "$WORK/haproxy.cfg" >/dev/null 2>&1 &
     PROXY_PID=$!
     local url="http://127.0.0.1:$port"

@@ -6,7 +6,7 @@
 write_haproxy_config() { # file port instances
     local file=$1 port=$2 n=$3 i
     {
-        echo "# Written by ./livedash up --instances $n; removed when it stops."
+        echo "# Written by LiveDash for $n instances (./livedash up --instances, bench/farm.sh); removed when it stops."
         echo "global"
         echo "    maxconn 4096"
         echo "defaults"

@@ -97,46 +97,70 @@ export function wireFarmPanel(view, modes) {
         renderTable(frame);
     }
 
+    // One row per instance, made once and updated in place: a row rebuilt four times a second would drop
+    // a click on its link half way and any text being selected.
+    const rowsByName = new Map();   // name -> { tr, cells }
+    const NUMBERS = 10;
+    function rowFor(l) {
+        let row = rowsByName.get(l.name);
+        if (row) return row;
+        const tr = document.createElement('tr');
+        tr.dataset.instance = l.name;
+        const name = cell('', '');
+        const swatch = document.createElement('span');
+        swatch.style.cssText = `display:inline-block;width:.7em;height:.7em;margin-right:.35em;background:${colorOf(l.name)}`;
+        name.append(swatch);
+        if (l.url) {
+            const a = document.createElement('a');
+            a.href = l.url + '/dashboard';
+            a.textContent = l.name;
+            a.title = l.url + ' — its own dashboard and waterfall';
+            name.append(a);
+        } else {
+            name.append(l.name);
+        }
+        if (l.name === panel.dataset.instance) name.append(' (this one)');
+        const mode = cell('', 'mode');
+        const cells = Array.from({ length: NUMBERS }, () => cell('', 'num'));
+        cells[NUMBERS - 1].classList.add('seen');
+        tr.append(name, mode, ...cells);
+        row = { tr, mode, cells };
+        rowsByName.set(l.name, row);
+        return row;
+    }
+
+    const setText = (node, text) => { if (node.textContent !== text) node.textContent = text; };
     function renderTable(frame) {
         const body = $('farm-instances').tBodies[0];
         const rows = frame.i.map(l => {
-            const tr = document.createElement('tr');
-            tr.dataset.instance = l.name;
-            if (l.gone) tr.classList.add('gone');
-            const name = cell('', '');
-            const swatch = document.createElement('span');
-            swatch.style.cssText = `display:inline-block;width:.7em;height:.7em;margin-right:.35em;background:${colorOf(l.name)}`;
-            name.append(swatch);
-            if (l.url) {
-                const a = document.createElement('a');
-                a.href = l.url + '/dashboard';
-                a.textContent = l.name;
-                a.title = l.url + ' — its own dashboard and waterfall';
-                name.append(a);
-            } else {
-                name.append(l.name);
-            }
-            if (l.name === panel.dataset.instance) name.append(' (this one)');
-            const mode = cell(MODES[l.m] ?? String(l.m), 'mode mode-' + (MODES[l.m] ?? ''));
-            tr.append(name, mode,
-                cell(l.gone ? '–' : l.rps.toFixed(0), 'num'),
-                cell(l.p.length ? fmtMs(l.p[0]) : '–', 'num'),
-                cell(l.p.length ? fmtMs(l.p[2]) : '–', 'num'),
-                cell(l.pa.length > 1 ? fmtMs(l.pa[1]) : '–', 'num'),
-                cell(fmtMs(l.wt), 'num'),
-                cell(String(l.th), 'num'),
-                cell(String(l.q), 'num'),
-                cell(l.db ? l.db.join(' / ') : '–', 'num'),
-                cell(l.cpu.toFixed(0) + ' %', 'num'),
-                cell(l.gone ? `gone (${(l.age / 1000).toFixed(0)} s)` : (l.age / 1000).toFixed(1) + ' s ago', 'num seen'));
-            return tr;
+            const row = rowFor(l);
+            row.tr.classList.toggle('gone', !!l.gone);
+            const modeName = MODES[l.m] ?? String(l.m);
+            setText(row.mode, modeName);
+            row.mode.className = 'mode mode-' + (MODES[l.m] ?? '');
+            const texts = [
+                l.gone ? '–' : l.rps.toFixed(0),
+                l.p.length ? fmtMs(l.p[0]) : '–',
+                l.p.length ? fmtMs(l.p[2]) : '–',
+                l.pa.length > 1 ? fmtMs(l.pa[1]) : '–',
+                fmtMs(l.wt),
+                String(l.th),
+                String(l.q),
+                l.db ? l.db.join(' / ') : '–',
+                l.cpu.toFixed(0) + ' %',
+                l.gone ? `gone (${(l.age / 1000).toFixed(0)} s)` : (l.age / 1000).toFixed(1) + ' s ago',
+            ];
+            texts.forEach((text, i) => setText(row.cells[i], text));
+            return row.tr;
         });
         if (rows.length === 0) {
             const tr = document.createElement('tr');
             tr.append(cell('No instance has published yet.', 'muted'));
             rows.push(tr);
         }
-        body.replaceChildren(...rows);
+        // Only when the set or order of instances changed is the body re-laid.
+        const current = body.rows;
+        if (current.length !== rows.length || rows.some((tr, i) => current[i] !== tr)) body.replaceChildren(...rows);
         renderPicker(frame);
     }
 
