@@ -53,9 +53,10 @@ public abstract record AgentMessage
 
 /// <summary>
 /// Start a run: Users or Rate is this agent's share of the run's load; with neither, the agent runs the
-/// scenario's own simulations scaled to its share (<see cref="Share"/> of <see cref="Of"/> agents).
+/// scenario's own simulations scaled to its share (<see cref="Share"/> of <see cref="Of"/> agents). The agent
+/// first sends that load for WarmUpSeconds without counting it, then measures for DurationSeconds.
 /// </summary>
-public sealed record StartRun(string Run, string Scenario, string? Path, int? Users, double? Rate, double DurationSeconds, int Share, int Of) : AgentMessage;
+public sealed record StartRun(string Run, string Scenario, string? Path, int? Users, double? Rate, double DurationSeconds, int Share, int Of, double WarmUpSeconds = 0) : AgentMessage;
 
 /// <summary>From now on, this agent's share is Users (closed model) or Rate (open model).</summary>
 public sealed record ChangeRun(string Run, int? Users, double? Rate) : AgentMessage;
@@ -67,7 +68,7 @@ public sealed record Ping : AgentMessage;
 // Agent to server.
 
 /// <summary>The agent's heartbeat: idle or running a run, with its last second's figures.</summary>
-public sealed record AgentStatus(string State, string? Run, long LastSecondRequests, long Errors, long InFlight) : AgentMessage
+public sealed record AgentStatus(string State, string? Run, long LastSecondRequests, long Errors, long InFlight, bool WarmingUp = false) : AgentMessage
 {
     public const string Idle = "idle";
     public const string Running = "running";

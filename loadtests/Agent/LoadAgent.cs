@@ -22,6 +22,7 @@ public sealed class AgentRefusedException(string message) : Exception(message);
 public sealed class LoadAgent
 {
     public const double MaxDurationSeconds = 3_600;
+    public const double MaxWarmUpSeconds = 60;
 
     readonly Uri _server;
     readonly string _password;
@@ -235,7 +236,7 @@ public sealed class LoadAgent
             if (run is not null) run.SendFinishedSeconds(outgoing, final: false);
             var snapshot = run?.Runner.Snapshot();
             outgoing.TryWrite(new AgentStatus(run is null ? AgentStatus.Idle : AgentStatus.Running, run?.Id,
-                snapshot?.LastSecondRequests ?? 0, snapshot?.Errors ?? 0, snapshot?.InFlight ?? 0));
+                snapshot?.LastSecondRequests ?? 0, snapshot?.Errors ?? 0, snapshot?.InFlight ?? 0, snapshot?.WarmingUp ?? false));
         } while (await timer.WaitForNextTickAsync(cancel));
     }
 
@@ -264,7 +265,8 @@ public sealed class LoadAgent
         else if (start.Rate is { } rate) runner.ChangeLoad(new LoadChange(PerSecond: rate));
         _run = run;
         _log.WriteLine($"agent {Name}: run {start.Run}: {start.Scenario}{(start.Path is null ? "" : " " + start.Path)}, "
-            + (start.Users is { } u ? $"{u} users" : start.Rate is { } r ? $"{r:0.##}/s" : $"share {start.Share + 1} of {start.Of}") + $", {start.DurationSeconds:0.#} s");
+            + (start.Users is { } u ? $"{u} users" : start.Rate is { } r ? $"{r:0.##}/s" : $"share {start.Share + 1} of {start.Of}") + $", {start.DurationSeconds:0.#} s"
+            + (scenario.WarmUp > TimeSpan.Zero ? $" after a {scenario.WarmUp.TotalSeconds:0.#} s warm-up" : ""));
         outgoing.TryWrite(new ChangeApplied(run.Id, start.Users, start.Rate));
         run.Completion = RunToEndAsync(run, outgoing);
     }
@@ -316,7 +318,10 @@ public sealed class LoadAgent
         if (!(start.DurationSeconds > 0 && start.DurationSeconds <= MaxDurationSeconds))
             throw new ScenarioException(start.Scenario, "durationSeconds", $"must be more than 0 and at most {MaxDurationSeconds:0}, got {start.DurationSeconds}");
         var during = TimeSpan.FromSeconds(start.DurationSeconds);
-        var scenario = ScenarioCatalog.Resolve(start.Scenario, new ScenarioOverrides(during, Path: start.Path)) with { WarmUp = TimeSpan.Zero };
+        if (!(start.WarmUpSeconds >= 0 && start.WarmUpSeconds <= MaxWarmUpSeconds))
+            throw new ScenarioException(start.Scenario, "warmUpSeconds", $"must be from 0 to {MaxWarmUpSeconds:0}, got {start.WarmUpSeconds}");
+        // The server decides the warm-up (the scenario's own unless the run says otherwise).
+        var scenario = ScenarioCatalog.Resolve(start.Scenario, new ScenarioOverrides(during, Path: start.Path)) with { WarmUp = TimeSpan.FromSeconds(start.WarmUpSeconds) };
         IReadOnlyList<LoadSimulation> simulations;
         if (start.Users is not null) simulations = [new KeepConstant(1, during)];
         else if (start.Rate is not null) simulations = [new Inject(1, TimeSpan.FromSeconds(1), during)];
@@ -365,10 +370,10 @@ public sealed class AgentRun(string id, LoadRunner runner, HttpClient http)
         _stop.Cancel();
     }
 
-    /// <summary>Sends every second that can no longer change (all of them when the run has ended).</summary>
+    /// <summary>Sends every measured second that can no longer change (all of them when the run has ended); none of the warm-up.</summary>
     internal void SendFinishedSeconds(ChannelWriter<AgentMessage> outgoing, bool final)
     {
-        if (Runner.CurrentStats is not { } stats) return;
+        if (Runner.MeasuredStats is not { } stats) return;
         lock (this)
         {
             var end = final

@@ -41,6 +41,9 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
     /// <summary>The current phase's figures as they are recorded (null before the run starts).</summary>
     public RunStats? CurrentStats => _current?.Stats;
 
+    /// <summary>The measured phase's figures: null before it starts, so also during the warm-up.</summary>
+    public RunStats? MeasuredStats => _current is { WarmUp: false } phase ? phase.Stats : null;
+
     /// <summary>The load last set with <see cref="ChangeLoad"/>; null while the scenario's simulations rule.</summary>
     public LoadChange? CurrentChange => _change;
 

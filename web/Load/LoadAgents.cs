@@ -36,6 +36,8 @@ public sealed class AgentConnection(string name, WebSocket socket)
     public long LastSecondRequests;
     public long Errors;
     public long InFlight;
+    /// <summary>The agent is sending its run's warm-up load, which no figure counts.</summary>
+    public volatile bool WarmingUp;
 
     public TimeSpan Silence => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastHeard));
 
@@ -47,12 +49,14 @@ public sealed class AgentConnection(string name, WebSocket socket)
         Volatile.Write(ref LastSecondRequests, status.LastSecondRequests);
         Volatile.Write(ref Errors, status.Errors);
         Volatile.Write(ref InFlight, status.InFlight);
+        WarmingUp = status.WarmingUp && status.Run is not null;
         _state = status.State == AgentStatus.Running || Run is not null ? Running : Idle;
     }
 
     public void Assign(string? run)
     {
         Run = run;
+        if (run is null) WarmingUp = false;
         if (!IsLost) _state = run is null ? Idle : Running;
     }
 

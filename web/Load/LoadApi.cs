@@ -34,7 +34,7 @@ public static class LoadApi
             .Where(s => s.Name != ScenarioCatalog.Lecture)
             .Select(s => new { name = s.Name, description = s.Description })));
 
-        load.MapGet("/runs", (LoadRuns runs) => Results.Ok(runs.All().AsEnumerable().Reverse().Select(Body)));
+        load.MapGet("/runs", (LoadRuns runs) => Results.Ok(runs.All().AsEnumerable().Reverse().Select(r => Body(r, runs))));
 
         load.MapPost("/runs", async (HttpRequest request, LoadRuns runs) =>
         {
@@ -46,7 +46,7 @@ public static class LoadApi
         });
 
         load.MapGet("/runs/{id}", (string id, LoadRuns runs) =>
-            runs.Find(id) is { } run ? Results.Ok(Body(run)) : NotFound(id));
+            runs.Find(id) is { } run ? Results.Ok(Body(run, runs)) : NotFound(id));
 
         load.MapMethods("/runs/{id}", ["PATCH"], async (string id, HttpRequest request, LoadRuns runs) =>
         {
@@ -54,14 +54,14 @@ public static class LoadApi
             var (users, rate, lines, error) = await ReadChange(request);
             if (error is not null) return Results.BadRequest(error);
             if (runs.Change(run, users, rate, lines) is { } refused) return refused.Field == "id" ? Results.Conflict(refused) : Results.BadRequest(refused);
-            return Results.Ok(Body(run));
+            return Results.Ok(Body(run, runs));
         });
 
         load.MapDelete("/runs/{id}", (string id, LoadRuns runs) =>
         {
             if (runs.Find(id) is not { } run) return NotFound(id);
             runs.Stop(run);
-            return Results.Ok(Body(run));
+            return Results.Ok(Body(run, runs));
         });
 
         load.MapGet("/runs/{id}/report", (string id, string? format, LoadRuns runs, HttpResponse response) =>
@@ -85,7 +85,7 @@ public static class LoadApi
 
     static IResult NotFound(string id) => Results.NotFound(new ApiError($"no load run {id} (the server keeps the last 20)", "id"));
 
-    static object Body(LoadRun run)
+    static object Body(LoadRun run, LoadRuns runs)
     {
         var totals = run.Totals();
         return new
@@ -97,6 +97,8 @@ public static class LoadApi
             users = run.Users,
             rate = run.Rate,
             durationSeconds = run.Request.DurationSeconds,
+            warmUpSeconds = run.Request.WarmUpSeconds,
+            warmingUp = run.Agents.Any(a => runs.IsWarmingUp(run, a.Name)),
             elapsedSeconds = Math.Round(Stopwatch.GetElapsedTime(run.StartedTimestamp).TotalSeconds, 1),
             agentLines = run.AgentLines,
             requests = totals.Requests,
@@ -111,7 +113,7 @@ public static class LoadApi
                 return new
                 {
                     name = a.Name,
-                    state = a.Lost ? AgentConnection.Lost : t?.Ended == true ? "ended" : AgentConnection.Running,
+                    state = a.Lost ? AgentConnection.Lost : t?.Ended == true ? "ended" : runs.IsWarmingUp(run, a.Name) ? "warming up" : AgentConnection.Running,
                     requests = t?.Requests ?? 0,
                     rps = t?.RequestsPerSecond ?? 0,
                     errors = t?.Errors ?? 0,
@@ -129,7 +131,7 @@ public static class LoadApi
         if (doc is null) return (null, new ApiError($"the body must be a JSON object like {Shape}", "body"));
         string? scenario = null, path = null;
         int? users = null;
-        double? rate = null, duration = null;
+        double? rate = null, duration = null, warmUp = null;
         List<string>? agents = null;
         var lines = false;
         foreach (var p in doc.RootElement.EnumerateObject())
@@ -163,6 +165,12 @@ public static class LoadApi
                         return (null, new ApiError($"durationSeconds must be a number of seconds from 1 to {MaxDurationSeconds:0}", "durationSeconds"));
                     duration = d;
                     break;
+                case "warmUpSeconds":
+                    if (p.Value.ValueKind == JsonValueKind.Null) break;
+                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out var w) || !(w >= 0 && w <= LoadAgent.MaxWarmUpSeconds))
+                        return (null, new ApiError($"warmUpSeconds must be a number of seconds from 0 to {LoadAgent.MaxWarmUpSeconds:0} (load sent first and not counted; the scenario's own when left out)", "warmUpSeconds"));
+                    warmUp = w;
+                    break;
                 case "agents":
                     if (p.Value.ValueKind == JsonValueKind.Null) break;
                     if (p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString() is not { Length: > 0 }))
@@ -174,7 +182,7 @@ public static class LoadApi
                     lines = p.Value.GetBoolean();
                     break;
                 default:
-                    return (null, new ApiError($"unknown field '{p.Name}'; a run takes scenario, path, users or rate, durationSeconds, agents, agentLines", p.Name));
+                    return (null, new ApiError($"unknown field '{p.Name}'; a run takes scenario, path, users or rate, durationSeconds, warmUpSeconds, agents, agentLines", p.Name));
             }
         }
         if (scenario is null) return (null, new ApiError($"scenario is required: one of {string.Join(", ", LoadAgent.AgentScenarios())}", "scenario"));
@@ -195,7 +203,7 @@ public static class LoadApi
             return (null, new ApiError(e.Message.Replace("options --path: ", "path ", StringComparison.Ordinal), field));
         }
         var open = rate is not null || (users is null && resolved.IsOpen);
-        return (new RunRequest(scenario, path, users, rate, duration.Value, agents, lines, open), null);
+        return (new RunRequest(scenario, path, users, rate, duration.Value, agents, lines, open, warmUp ?? resolved.WarmUp.TotalSeconds), null);
     }
 
     internal static async Task<(int? Users, double? Rate, bool? AgentLines, ApiError? Error)> ReadChange(HttpRequest request)

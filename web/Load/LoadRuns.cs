@@ -10,7 +10,7 @@ using LoadRunner::LiveDash.LoadTests.Running;
 namespace LiveDash.Load;
 
 /// <summary>A run as asked for: Users (closed model) or Rate (open model) are totals, split evenly between the agents.</summary>
-public sealed record RunRequest(string Scenario, string? Path, int? Users, double? Rate, double DurationSeconds, IReadOnlyList<string>? Agents, bool AgentLines, bool OpenModel);
+public sealed record RunRequest(string Scenario, string? Path, int? Users, double? Rate, double DurationSeconds, IReadOnlyList<string>? Agents, bool AgentLines, bool OpenModel, double WarmUpSeconds = 0);
 
 /// <summary>One agent's part in a run: what it last confirmed it applied, and whether it was lost.</summary>
 public sealed class RunAgent(string name)
@@ -107,7 +107,7 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
                 merge.AddAgent(chosen[i].Name);
                 chosen[i].Assign(id);
                 var (users, rate) = ShareOf(request.Users, request.Rate, i, chosen.Count);
-                chosen[i].Send(new StartRun(id, request.Scenario, request.Path, users, rate, request.DurationSeconds, i, chosen.Count));
+                chosen[i].Send(new StartRun(id, request.Scenario, request.Path, users, rate, request.DurationSeconds, i, chosen.Count, request.WarmUpSeconds));
             }
             _runs.Add(run);
             while (_runs.Count > KeepRuns && _runs.FindIndex(r => !r.IsActive) is >= 0 and var oldest) _runs.RemoveAt(oldest);
@@ -115,6 +115,9 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
             return (run, null);
         }
     }
+
+    /// <summary>True while the agent still sends the run's warm-up load, which no figure counts.</summary>
+    public bool IsWarmingUp(LoadRun run, string agent) => run.IsActive && agents.Find(agent) is { WarmingUp: true } a && a.Run == run.Id;
 
     string Connected() => agents.All().Where(a => !a.IsLost).Select(a => a.Name).DefaultIfEmpty("none").Aggregate((a, b) => a + ", " + b);
 
@@ -217,7 +220,7 @@ public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, Runt
         foreach (var lost in agents.Sweep()) OnLost(lost);
         foreach (var run in All().Where(r => r.IsActive))
         {
-            if (Stopwatch.GetElapsedTime(run.StartedTimestamp) > TimeSpan.FromSeconds(run.Request.DurationSeconds) + EndGrace)
+            if (Stopwatch.GetElapsedTime(run.StartedTimestamp) > TimeSpan.FromSeconds(run.Request.WarmUpSeconds + run.Request.DurationSeconds) + EndGrace)
             {
                 Stop(run, "agents did not report the end in time");
                 lock (_gate)

@@ -207,6 +207,9 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
         await Expect(new { scenario = "url", durationSeconds = 5 }, HttpStatusCode.BadRequest, "path");
         await Expect(new { scenario = "orders", path = "/x", durationSeconds = 5 }, HttpStatusCode.BadRequest, "path");
         await Expect(new { scenario = "url", path = "/api/ping", rate = -1, durationSeconds = 5 }, HttpStatusCode.BadRequest, "rate");
+        await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 5, warmUpSeconds = -1 }, HttpStatusCode.BadRequest, "warmUpSeconds");
+        await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 5, warmUpSeconds = 61 }, HttpStatusCode.BadRequest, "warmUpSeconds");
+        await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 5, warmUpSeconds = "3s" }, HttpStatusCode.BadRequest, "warmUpSeconds");
         await Expect(new { scenario = "url", path = "/api/ping", users = 2, rate = 5, durationSeconds = 5 }, HttpStatusCode.BadRequest, "users");
         await Expect(new { scenario = "url", path = "/api/ping", rate = 5 }, HttpStatusCode.BadRequest, "durationSeconds");
         await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 99999 }, HttpStatusCode.BadRequest, "durationSeconds");
@@ -278,10 +281,10 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
         return json.GetProperty("id").GetString()!;
     }
 
-    static Task<JsonElement> WaitForState(HttpClient http, string id, string state, TimeSpan limit) =>
+    internal static Task<JsonElement> WaitForState(HttpClient http, string id, string state, TimeSpan limit) =>
         WaitForRun(http, id, r => r.GetProperty("state").GetString() == state, limit);
 
-    static Task<JsonElement> WaitForRun(HttpClient http, string id, Func<JsonElement, bool> done, TimeSpan limit) =>
+    internal static Task<JsonElement> WaitForRun(HttpClient http, string id, Func<JsonElement, bool> done, TimeSpan limit) =>
         WaitFor(http, $"/admin/api/load/runs/{id}", done, limit);
 
     internal static async Task<JsonElement> WaitFor(HttpClient http, string path, Func<JsonElement, bool> done, TimeSpan limit)

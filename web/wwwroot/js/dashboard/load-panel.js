@@ -83,8 +83,13 @@ function drawRun() {
     const r = current;
     const load = r.users != null ? `${r.users} users` : r.rate != null ? `${r.rate}/s` : 'scenario load';
     const agents = r.agents.map(a => `${a.name} ${a.state === 'lost' ? 'lost' : Math.round(a.rps) + '/s'}`).join(', ');
+    // The warm-up's load is sent first and counted nowhere; the run's seconds start after it.
+    const progress = r.warmingUp
+        ? `warming up (${r.warmUpSeconds} s, not counted)`
+        : `${Math.max(0, Math.min(r.elapsedSeconds - r.warmUpSeconds, r.durationSeconds)).toFixed(0)} of ${r.durationSeconds} s`
+          + (r.warmUpSeconds > 0 ? ` after a ${r.warmUpSeconds} s warm-up` : '');
     line.replaceChildren(document.createTextNode(
-        `Run ${r.id} · ${r.scenario}${r.path ? ' ' + r.path : ''} · ${load} · ${r.state} · ${Math.min(r.elapsedSeconds, r.durationSeconds).toFixed(0)} of ${r.durationSeconds} s · `
+        `Run ${r.id} · ${r.scenario}${r.path ? ' ' + r.path : ''} · ${load} · ${r.state} · ${progress} · `
         + `${r.requests} requests · ${Math.round(r.rps)} req/s · p50 ${fmtMs(r.p50Ms)} · p99 ${fmtMs(r.p99Ms)} · ${r.errors} errors · agents: ${agents} · report `));
     for (const format of ['html', 'md', 'csv']) {
         const a = document.createElement('a');
