@@ -203,7 +203,9 @@ public static class LoadApi
             return (null, new ApiError(e.Message.Replace("options --path: ", "path ", StringComparison.Ordinal), field));
         }
         var open = rate is not null || (users is null && resolved.IsOpen);
-        return (new RunRequest(scenario, path, users, rate, duration.Value, agents, lines, open, warmUp ?? resolved.WarmUp.TotalSeconds), null);
+        // As the load runner does, a warm-up is never longer than the run itself.
+        var warmUpSeconds = Math.Min(warmUp ?? resolved.WarmUp.TotalSeconds, duration.Value);
+        return (new RunRequest(scenario, path, users, rate, duration.Value, agents, lines, open, warmUpSeconds), null);
     }
 
     internal static async Task<(int? Users, double? Rate, bool? AgentLines, ApiError? Error)> ReadChange(HttpRequest request)
