@@ -55,6 +55,10 @@ public class LoadPanelTests(KestrelApp app, ITestOutputHelper output) : IClassFi
                 """, null, wait);
             await page.WaitForFunctionAsync("() => document.getElementById('load-panel').dataset.runState === 'completed'", null, wait);
             Assert.Equal(3, await page.Locator("#load-run a.load-report").CountAsync());
+            // Once its clients stop reporting, the run's row says it ended and no longer sits beside the server's figures of now.
+            await page.WaitForFunctionAsync($$"""
+                () => [...document.querySelectorAll('#clients tbody tr.ended')].some(tr => tr.cells[0].textContent.startsWith('load {{run}} (ended ') && tr.cells[4].textContent === '–')
+                """, null, wait);
 
             var shot = Path.Combine(AppContext.BaseDirectory, "TestResults", "load-panel.png");
             Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
