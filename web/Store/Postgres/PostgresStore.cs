@@ -230,8 +230,13 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     StoreUnavailableException Unavailable(Exception e)
     {
-        // Broken sockets may still sit idle in the pool; drop them so recovery needs no restart.
-        dataSource.Clear();
+        // Broken sockets may still sit idle in the pool after the server went away: drop them so recovery needs
+        // no restart. Not when a new connection was merely slow to open (a burst of opens queues at the server,
+        // each a fork): the pooled connections are fine, and dropping them would make the next burst longer
+        // still, an outage of our own making.
+        if (!IsSlowOpen(e)) dataSource.Clear();
         return new StoreUnavailableException($"PostgreSQL is unreachable: {e.Message}", e);
     }
+
+    internal static bool IsSlowOpen(Exception e) => e is TimeoutException || e.InnerException is TimeoutException;
 }

@@ -37,3 +37,41 @@ public class PostgresConnectionTests
         Assert.Equal("-c plan_cache_mode=force_generic_plan", Built("Host=h").Options);
     }
 }
+
+/// <summary>
+/// Which failures drop the pool: a server that is gone (refused) does, a connection that was only slow to open does
+/// not (a cold burst of opens queues at the server; dropping the good pooled connections made the next burst worse).
+/// The exceptions are Npgsql's own, from a real socket.
+/// </summary>
+public class PostgresFailureTests
+{
+    [Fact]
+    public async Task ASlowOpenIsNotAnOutageButARefusedOneIs()
+    {
+        // Accepts the TCP connection and never answers: Npgsql's connect timeout fires.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var slow = await OpenFailure($"Host=127.0.0.1;Port={((System.Net.IPEndPoint)silent.LocalEndpoint).Port};Username=u;Password=p;Timeout=1");
+        Assert.True(PostgresStore.IsUnavailable(slow), slow.ToString());
+        Assert.True(PostgresStore.IsSlowOpen(slow), slow.ToString());
+
+        // Nothing listens: refused at once.
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var refused = await OpenFailure($"Host=127.0.0.1;Port={closedPort};Username=u;Password=p;Timeout=1");
+        Assert.True(PostgresStore.IsUnavailable(refused), refused.ToString());
+        Assert.False(PostgresStore.IsSlowOpen(refused), refused.ToString());
+    }
+
+    static async Task<Exception> OpenFailure(string connectionString)
+    {
+        await using var source = NpgsqlDataSource.Create(connectionString);
+        var e = await Record.ExceptionAsync(async () => await source.OpenConnectionAsync());
+        Assert.NotNull(e);
+        return e;
+    }
+}
