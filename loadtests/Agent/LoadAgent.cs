@@ -321,7 +321,7 @@ public sealed class LoadAgent
         if (!(start.WarmUpSeconds >= 0 && start.WarmUpSeconds <= MaxWarmUpSeconds))
             throw new ScenarioException(start.Scenario, "warmUpSeconds", $"must be from 0 to {MaxWarmUpSeconds:0}, got {start.WarmUpSeconds}");
         // The server decides the warm-up (the scenario's own unless the run says otherwise).
-        var scenario = ScenarioCatalog.Resolve(start.Scenario, new ScenarioOverrides(during, Path: start.Path)) with { WarmUp = TimeSpan.FromSeconds(start.WarmUpSeconds) };
+        var scenario = ScenarioCatalog.Resolve(start.Scenario, new ScenarioOverrides(during, Path: start.Path, WarmUp: TimeSpan.FromSeconds(start.WarmUpSeconds)));
         IReadOnlyList<LoadSimulation> simulations;
         if (start.Users is not null) simulations = [new KeepConstant(1, during)];
         else if (start.Rate is not null) simulations = [new Inject(1, TimeSpan.FromSeconds(1), during)];

@@ -31,6 +31,7 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
     readonly Argument<string> _scenario = new("scenario") { Description = "A scenario name (see list) or a path to a scenario .json file" };
     readonly Option<string> _target = new("--target") { Description = "Base URL of the app, e.g. http://127.0.0.1:5000 (loopback only unless --allow-remote)", Required = true };
     readonly Option<double?> _duration = new("--duration") { Description = "Seconds the run lasts (stretches or shrinks the scenario's simulations); without it every run stops at 600 s" };
+    readonly Option<double?> _warmUp = new("--warm-up") { Description = "Seconds of load sent before the measured run and counted nowhere (default: the scenario's warmUp; 0 for none; at most the run's length)" };
     readonly Option<int?> _rate = new("--rate") { Description = "Open model: replace the simulations with Inject(R per second)" };
     readonly Option<int?> _users = new("--users") { Description = "Closed model: replace the simulations with KeepConstant(N copies)" };
     readonly Option<string?> _path = new("--path") { Description = "The path the url scenario requests, e.g. /api/products/1" };
@@ -91,12 +92,12 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors }, cancel);
     }
 
-    IEnumerable<Option> CommonOptions() => [_target, _duration, _rate, _users, _path, _report, _maxRequests, _allowRemote, _adminPassword, _noDashboard, _workers];
+    IEnumerable<Option> CommonOptions() => [_target, _duration, _warmUp, _rate, _users, _path, _report, _maxRequests, _allowRemote, _adminPassword, _noDashboard, _workers];
 
     RunOptions Options(ParseResult parse) => new(
         parse.GetValue(_scenario)!, parse.GetValue(_target)!, parse.GetValue(_duration), parse.GetValue(_rate), parse.GetValue(_users),
         parse.GetValue(_path), parse.GetValue(_report), parse.GetValue(_maxRequests), parse.GetValue(_allowRemote),
-        parse.GetValue(_adminPassword), !parse.GetValue(_noDashboard), parse.GetValue(_workers));
+        parse.GetValue(_adminPassword), !parse.GetValue(_noDashboard), parse.GetValue(_workers), parse.GetValue(_warmUp));
 
     static bool IsLecture(ScenarioSession session) => session.Scenario.Name == ScenarioCatalog.Lecture && session.Scenario.Source == "built in";
 

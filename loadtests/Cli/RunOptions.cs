@@ -17,8 +17,11 @@ public sealed record RunOptions(
     bool AllowRemote = false,
     string? AdminPassword = null,
     bool PostClientTicks = true,
-    int? Workers = null)
+    int? Workers = null,
+    double? WarmUpSeconds = null)
 {
+    public const double MaxWarmUpSeconds = 600;
+
     public const int MaxWorkers = 64;
 
     /// <summary>The server model to run on (--workers), validated; null = the scenario's default (lecture: 1 worker) or leave the server as is.</summary>
@@ -49,6 +52,8 @@ public sealed record RunOptions(
     {
         if (DurationSeconds is { } d && (d <= 0 || d > MaxDurationSeconds))
             throw new UsageException($"--duration must be more than 0 and at most {MaxDurationSeconds:0} seconds, got {d}");
+        if (WarmUpSeconds is { } w && !(w >= 0 && w <= MaxWarmUpSeconds))
+            throw new UsageException($"--warm-up must be from 0 (none) to {MaxWarmUpSeconds:0} seconds, got {w}");
         if (MaxRequests < 1) throw new UsageException($"--max-requests must be at least 1, got {MaxRequests}");
         if (Rate is { } r && (r < 1 || r > ScenarioFile.MaxRate)) throw new UsageException($"--rate must be from 1 to {ScenarioFile.MaxRate} per second, got {r}");
         if (Users is { } u && (u < (Scenario == ScenarioCatalog.Lecture ? 0 : 1) || u > ScenarioFile.MaxCopies)) throw new UsageException($"--users must be from 1 (lecture: 0) to {ScenarioFile.MaxCopies}, got {u}");
@@ -56,7 +61,7 @@ public sealed record RunOptions(
     }
 
     public ScenarioOverrides Overrides() =>
-        new(DurationSeconds is { } d ? TimeSpan.FromSeconds(d) : null, Rate, Users, Path);
+        new(DurationSeconds is { } d ? TimeSpan.FromSeconds(d) : null, Rate, Users, Path, WarmUpSeconds is { } w ? TimeSpan.FromSeconds(w) : null);
 }
 
 /// <summary>A command line that cannot run; the message says which option and what it accepts.</summary>

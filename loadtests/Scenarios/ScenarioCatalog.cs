@@ -1,7 +1,7 @@
 namespace LiveDash.LoadTests.Scenarios;
 
 /// <summary>Command-line changes to a scenario's load; null = as the scenario says.</summary>
-public sealed record ScenarioOverrides(TimeSpan? Duration = null, int? Rate = null, int? Users = null, string? Path = null);
+public sealed record ScenarioOverrides(TimeSpan? Duration = null, int? Rate = null, int? Users = null, string? Path = null, TimeSpan? WarmUp = null);
 
 /// <summary>The scenarios a run can name: the JSON files under scenarios/, url and lecture (C#), or a path to a JSON file.</summary>
 public static class ScenarioCatalog
@@ -43,7 +43,7 @@ public static class ScenarioCatalog
         if (nameOrPath == Lecture)
             return overrides with { Users = null } == new ScenarioOverrides()
                 ? LiveDash.LoadTests.Lecture.LectureRun.Scenario
-                : throw new ScenarioException("options", "--duration/--rate/--path", "the lecture scenario is three fixed requests and takes only --users N (its background users, default 32; 0 for none)");
+                : throw new ScenarioException("options", "--duration/--rate/--path/--warm-up", "the lecture scenario is three fixed requests and takes only --users N (its background users, default 32; 0 for none)");
         if (overrides.Path is not null)
             throw new ScenarioException("options", "--path", $"applies to the url scenario only (scenario here: {nameOrPath})");
 
@@ -55,7 +55,8 @@ public static class ScenarioCatalog
             var known = string.Join(", ", List().Select(s => s.Name));
             throw new ScenarioException(nameOrPath, "scenario", $"no such scenario or file; known scenarios: {known} (or give a path to a .json file)");
         }
-        return Apply(ScenarioFile.Load(file), overrides);
+        var scenario = Apply(ScenarioFile.Load(file), overrides);
+        return overrides.WarmUp is { } warmUp ? scenario with { WarmUp = warmUp } : scenario;
     }
 
     static Scenario UrlScenario(ScenarioOverrides overrides)
@@ -68,7 +69,7 @@ public static class ScenarioCatalog
             ? new Inject(rate, TimeSpan.FromSeconds(1), during)
             : new KeepConstant(overrides.Users ?? 10, during);
         return new Scenario(Url, $"{path} with {simulation.Describe()}", [new ScenarioStep(path, path)], [simulation],
-            new Dictionary<string, ScenarioVariable>(), []);
+            new Dictionary<string, ScenarioVariable>(), []) { WarmUp = overrides.WarmUp ?? TimeSpan.Zero };
     }
 
     static Scenario Apply(Scenario scenario, ScenarioOverrides overrides)

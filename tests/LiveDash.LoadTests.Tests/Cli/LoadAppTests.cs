@@ -100,12 +100,35 @@ public sealed class LoadAppTests : IDisposable
     [InlineData("--rate", "0", "--rate must be from 1")]
     [InlineData("--duration", "-3", "--duration must be more than 0")]
     [InlineData("--max-requests", "0", "--max-requests must be at least 1")]
+    [InlineData("--warm-up", "-1", "--warm-up must be from 0")]
+    [InlineData("--warm-up", "601", "--warm-up must be from 0")]
     public async Task BadOptionsSayWhatTheyAccept(string option, string value, string message)
     {
         var (exit, _, errors) = await Run("load", "url", "--path", "/", "--target", "http://127.0.0.1:9", option, value);
 
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains(message, errors);
+    }
+
+    [Fact]
+    public async Task AWarmUpIsSentFirstAndCountedNowhere()
+    {
+        var served = 0;
+        await using var server = await StubServer.StartAsync(app => app.MapGet("/hit", () =>
+        {
+            Interlocked.Increment(ref served);
+            return "ok";
+        }));
+
+        var (exit, output, errors) = await Run("load", "url", "--path", "/hit", "--rate", "50", "--duration", "2", "--warm-up", "2",
+            "--target", server.Address.ToString(), "--report", Path.Combine(_folder, "report"), "--no-dashboard");
+
+        Assert.True(exit == ExitCodes.Ok, output + errors);
+        Assert.Contains("after a 2s warm-up", output);
+        var counted = long.Parse(System.Text.RegularExpressions.Regex.Match(output, @"requests: (\d+) in").Groups[1].Value);
+        // 50/s for 2 s of warm-up and 2 measured: the server saw both, the run counts the second half only.
+        Assert.InRange(counted, 10, 105);
+        Assert.True(Volatile.Read(ref served) >= counted + 10, $"the server saw {served} requests, the run counted {counted}");
     }
 
     [Fact]
