@@ -29,7 +29,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
         await using var connScope = conn.ConfigureAwait(false);
         var cmd = Command(conn, PostgresSql.Featured, dbLatencyMs);
         await using var cmdScope = cmd.ConfigureAwait(false);
-        return await GuardAsync(() => ReadAllAsync(cmd, ReadSummary, ct)).ConfigureAwait(false);
+        return await GuardAsync(() => ReadAllAsync(cmd, ReadSummary, ct), ct).ConfigureAwait(false);
     }
 
     public ProductPage SearchProducts(string search, int page, int dbLatencyMs)
@@ -64,7 +64,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
             var items = new List<ProductSummary>(IStoreBackend.PageSize);
             while (await reader.ReadAsync(ct).ConfigureAwait(false)) items.Add(ReadSummary(reader));
             return new ProductPage(search, page, IStoreBackend.PageSize, total, items);
-        }).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
     }
 
     public Product? FindProduct(int id, int dbLatencyMs)
@@ -80,7 +80,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
         await using var connScope = conn.ConfigureAwait(false);
         var cmd = Command(conn, PostgresSql.FindProduct, id, dbLatencyMs);
         await using var cmdScope = cmd.ConfigureAwait(false);
-        return (await GuardAsync(() => ReadAllAsync(cmd, ReadProduct, ct)).ConfigureAwait(false)).FirstOrDefault();
+        return (await GuardAsync(() => ReadAllAsync(cmd, ReadProduct, ct), ct).ConfigureAwait(false)).FirstOrDefault();
     }
 
     public UserAccount? FindUser(int id, int dbLatencyMs)
@@ -96,7 +96,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
         await using var connScope = conn.ConfigureAwait(false);
         var cmd = Command(conn, PostgresSql.FindUser, id, dbLatencyMs);
         await using var cmdScope = cmd.ConfigureAwait(false);
-        return (await GuardAsync(() => ReadAllAsync(cmd, ReadUser, ct)).ConfigureAwait(false)).FirstOrDefault();
+        return (await GuardAsync(() => ReadAllAsync(cmd, ReadUser, ct), ct).ConfigureAwait(false)).FirstOrDefault();
     }
 
     public IReadOnlyList<OrderSummary> RecentOrders(int userId, int dbLatencyMs)
@@ -112,7 +112,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
         await using var connScope = conn.ConfigureAwait(false);
         var cmd = Command(conn, PostgresSql.RecentOrders, userId, dbLatencyMs);
         await using var cmdScope = cmd.ConfigureAwait(false);
-        return await GuardAsync(() => ReadAllAsync(cmd, ReadOrder, ct)).ConfigureAwait(false);
+        return await GuardAsync(() => ReadAllAsync(cmd, ReadOrder, ct), ct).ConfigureAwait(false);
     }
 
     public async Task PingAsync(CancellationToken ct)
@@ -121,7 +121,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
         await using var connScope = conn.ConfigureAwait(false);
         var cmd = new NpgsqlCommand("SELECT 1", conn);
         await using var cmdScope = cmd.ConfigureAwait(false);
-        await GuardAsync(() => cmd.ExecuteScalarAsync(ct)).ConfigureAwait(false);
+        await GuardAsync(() => cmd.ExecuteScalarAsync(ct), ct).ConfigureAwait(false);
     }
 
     public Task EnsureSeededAsync(CancellationToken ct) => new PostgresSeeder(dataSource, logger).EnsureSeededAsync(seed, ct);
@@ -149,7 +149,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
     async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
         try { return await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false); }
-        catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
+        catch (Exception e) when (Translate(e, ct) is { } translated) { throw translated; }
     }
 
     T Guard<T>(Func<T> run)
@@ -158,11 +158,21 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
         catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
     }
 
-    async Task<T> GuardAsync<T>(Func<Task<T>> run)
+    async Task<T> GuardAsync<T>(Func<Task<T>> run, CancellationToken ct)
     {
         try { return await run().ConfigureAwait(false); }
-        catch (Exception e) when (IsUnavailable(e)) { throw Unavailable(e); }
+        catch (Exception e) when (Translate(e, ct) is { } translated) { throw translated; }
     }
+
+    /// <summary>
+    /// What a failed asynchronous call becomes. Once the client has left, whatever the driver threw (a cancelled
+    /// statement, a cancel request that could not reach the server, an open cut short) is the cancellation, never
+    /// an outage: counting it as one dropped the pool at the end of every load run, and the next burst of opens
+    /// then timed out. Otherwise an outage, or the exception itself (null).
+    /// </summary>
+    Exception? Translate(Exception e, CancellationToken ct) =>
+        ct.IsCancellationRequested ? (e is OperationCanceledException ? null : new OperationCanceledException("the request was aborted", e, ct))
+        : IsUnavailable(e) ? Unavailable(e) : null;
 
     static NpgsqlCommand Command(NpgsqlConnection conn, string sql, params int[] args)
     {

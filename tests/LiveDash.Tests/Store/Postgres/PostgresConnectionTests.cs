@@ -67,6 +67,22 @@ public class PostgresFailureTests
         Assert.False(PostgresStore.IsSlowOpen(refused), refused.ToString());
     }
 
+    [Fact]
+    public async Task ACallTheClientLeftIsACancellationNotAnOutage()
+    {
+        // The server accepts and never answers; the client leaves after 200 ms. Whatever Npgsql throws then (it may
+        // only notice at its own timeout), the store reports the cancellation; with the client still there, an outage.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        await using var source = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Password=p;Timeout=2");
+        var store = new PostgresStore(source, new LiveDash.Store.SeedData(), Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresStore>.Instance);
+
+        using var gone = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.FindUserAsync(1, 0, gone.Token));
+        await Assert.ThrowsAsync<LiveDash.Store.StoreUnavailableException>(() => store.FindUserAsync(1, 0, CancellationToken.None));
+    }
+
     static async Task<Exception> OpenFailure(string connectionString)
     {
         await using var source = NpgsqlDataSource.Create(connectionString);
