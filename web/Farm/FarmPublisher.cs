@@ -9,7 +9,9 @@ namespace LiveDash.Farm;
 /// On every telemetry tick (4×/s): turns it into a <see cref="FarmTick"/>, adds it to this instance's view of the
 /// farm, publishes the farm frame to the farm panels and hands the tick to its own sender thread, which NOTIFYs
 /// the other instances with the blocking driver API (a starved thread pool or a slow database never delays the
-/// ticker; only the newest unsent tick is kept). On stop it says goodbye, so the others show it gone at once.
+/// ticker). Unsent ticks wait in a small queue and go out together in order, so a slow NOTIFY (the first one opens
+/// a connection) loses no request from the others' totals; only when the database stays away for longer than the
+/// queue holds are the oldest dropped. On stop it says goodbye, so the others show it gone at once.
 /// </summary>
 public sealed class FarmPublisher(
     TelemetryAggregator aggregator,
@@ -24,7 +26,10 @@ public sealed class FarmPublisher(
     readonly AutoResetEvent _ready = new(false);
     readonly CancellationTokenSource _stopping = new();
     readonly TaskCompletionSource _senderDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    string? _next;
+    /// <summary>Ticks not yet sent: 10 s of them at most.</summary>
+    internal const int MaxUnsent = 40;
+    readonly System.Collections.Concurrent.ConcurrentQueue<string> _unsent = new();
+    readonly List<string> _sending = new(MaxUnsent);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -55,7 +60,8 @@ public sealed class FarmPublisher(
         var farmTick = FarmTickCodec.From(tick, snapshot, farm.Instance, farm.Url);
         state.Add(farmTick);
         broadcaster.Publish(state.Compose(tick.UnixMs));
-        Volatile.Write(ref _next, FarmMessage.Tick(FarmTickCodec.Encode(farmTick, snapshot)));
+        _unsent.Enqueue(FarmMessage.Tick(FarmTickCodec.Encode(farmTick, snapshot)));
+        while (_unsent.Count > MaxUnsent) _unsent.TryDequeue(out _);
         _ready.Set();
     }
 
@@ -74,10 +80,12 @@ public sealed class FarmPublisher(
             {
                 _ready.WaitOne();
                 if (_stopping.IsCancellationRequested) break;
-                if (Interlocked.Exchange(ref _next, null) is not { } payload) continue;
+                _sending.Clear();
+                while (_sending.Count < MaxUnsent && _unsent.TryDequeue(out var payload)) _sending.Add(payload);
+                if (_sending.Count == 0) continue;
                 try
                 {
-                    Notify(payload);
+                    Notify(_sending);
                     if (failing) logger.LogInformation("Publishing to the farm again");
                     failing = false;
                 }
@@ -87,7 +95,7 @@ public sealed class FarmPublisher(
                     failing = true;
                 }
             }
-            Notify(FarmMessage.Bye(farm.Instance));
+            Notify([FarmMessage.Bye(farm.Instance)]);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -98,11 +106,17 @@ public sealed class FarmPublisher(
         }
     }
 
-    void Notify(string payload)
+    /// <summary>One round trip for all of them; in one transaction, so they arrive together and in order.</summary>
+    void Notify(IReadOnlyList<string> payloads)
     {
-        using var notify = database.DataSource.CreateCommand(FarmSql.Notify);
-        notify.Parameters.Add(new() { Value = farm.Channel });
-        notify.Parameters.Add(new() { Value = payload });
-        notify.ExecuteNonQuery();
+        using var batch = database.DataSource.CreateBatch();
+        foreach (var payload in payloads)
+        {
+            var notify = new NpgsqlBatchCommand(FarmSql.Notify);
+            notify.Parameters.Add(new() { Value = farm.Channel });
+            notify.Parameters.Add(new() { Value = payload });
+            batch.BatchCommands.Add(notify);
+        }
+        batch.ExecuteNonQuery();
     }
 }

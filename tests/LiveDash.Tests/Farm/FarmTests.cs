@@ -206,6 +206,46 @@ public class FarmTests(ITestOutputHelper output)
         return JsonDocument.Parse((string)read.ExecuteScalar()!).RootElement.Clone();
     }
 
+    [Fact]
+    public async Task TicksHeldUpByASlowDatabaseAreSentLaterNotLost()
+    {
+        var ct = Timeout();
+        var farm = FarmApp.NewFarmName();
+        // B reaches the database through a relay the test can hold up: its NOTIFYs then wait, and its ticks pile up.
+        var pg = new NpgsqlConnectionStringBuilder(TestHost.PostgresConnection);
+        await using var relay = await LiveDash.Tests.Load.FreezableRelay.StartAsync(new Uri($"tcp://{pg.Host}:{pg.Port}"));
+        (pg.Host, pg.Port) = ("127.0.0.1", relay.Address.Port);
+        await using var a = new FarmApp(farm, "a");
+        await using var b = new FarmApp(farm, "b", ("ConnectionStrings:Postgres", pg.ConnectionString));
+        await a.WaitListeningAsync(ct);
+        await b.WaitListeningAsync(ct);
+        using var adminA = a.Http();
+        using var http = new HttpClient { BaseAddress = b.BaseAddress };
+        long SeenOfB()
+        {
+            var instances = adminA.GetFromJsonAsync<JsonElement>("/admin/api/instances", ct).GetAwaiter().GetResult();
+            var line = instances.EnumerateArray().FirstOrDefault(i => i.GetProperty("name").GetString() == "b");
+            return line.ValueKind == JsonValueKind.Object ? line.GetProperty("requests").GetInt64() : -1;
+        }
+        await WaitFor(() => SeenOfB() >= 0, TimeSpan.FromSeconds(10), ct);
+        await Task.Delay(500, ct);
+        var before = SeenOfB();
+
+        // 40 requests spread over about 1.2 s (several ticks) while B cannot publish.
+        relay.Freeze();
+        for (var i = 0; i < 40; i++)
+        {
+            (await http.GetAsync("/api/ping", ct)).EnsureSuccessStatusCode();
+            await Task.Delay(30, ct);
+        }
+        await Task.Delay(500, ct);
+        Assert.True(SeenOfB() < before + 40, "b published while its database connection was held up");
+        relay.Thaw();
+
+        // Every held-up tick arrives: a keeps count of all 40, not just of the newest tick's share.
+        await WaitFor(() => SeenOfB() >= before + 40, TimeSpan.FromSeconds(10), ct);
+    }
+
     /// <summary>Polls every 20 ms; returns how long it took, or fails after <paramref name="limit"/>.</summary>
     static async Task<TimeSpan> WaitFor(Func<bool> condition, TimeSpan limit, CancellationToken ct)
     {

@@ -56,6 +56,8 @@ sealed class FreezableRelay : IAsyncDisposable, IDisposable
 
     public void Freeze() => _frozen = true;
 
+    public void Thaw() => _frozen = false;
+
     async Task AcceptAsync()
     {
         try
