@@ -28,13 +28,33 @@ sealed class MongoConnection : IDisposable
     readonly MongoUrl _url;
     readonly BsonBuffer _request = new(1024);
     readonly byte[] _header = new byte[OpMsg.HeaderLength];
+    // While the connection is being established (handshake, authentication) every wait is bounded by connectTimeoutMS,
+    // as the pooling spec has it: a server that accepts and never answers must not hold a checkout for ever.
+    // Afterwards, by socketTimeoutMS.
+    TimeSpan _timeout;
+    string _timeoutName = "connectTimeoutMS";
 
     MongoConnection(Socket socket, MongoUrl url, int generation)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _url = url;
+        _timeout = url.ConnectTimeout;
         Generation = generation;
+    }
+
+    void Established()
+    {
+        (_timeout, _timeoutName) = (_url.SocketTimeout, "socketTimeoutMS");
+        SetSocketTimeouts(_socket, _url.SocketTimeout);
+    }
+
+    /// <summary>These bound the blocking Send/Receive calls of the sync path; the async path uses a cancellation timer.</summary>
+    static void SetSocketTimeouts(Socket socket, TimeSpan timeout)
+    {
+        var ms = timeout == Timeout.InfiniteTimeSpan ? 0 : (int)Math.Max(1, timeout.TotalMilliseconds);
+        socket.ReceiveTimeout = ms;
+        socket.SendTimeout = ms;
     }
 
     public int Generation { get; }
@@ -50,6 +70,7 @@ sealed class MongoConnection : IDisposable
         {
             await connection.HandshakeAsync(async, ct).ConfigureAwait(false);
             if (url.UserName is not null) await connection.AuthenticateAsync(async, ct).ConfigureAwait(false);
+            connection.Established();
             return connection;
         }
         catch
@@ -89,10 +110,7 @@ sealed class MongoConnection : IDisposable
                 {
                     ConnectBlocking(socket, endpoint, url.ConnectTimeout);
                 }
-                // These bound the blocking Send/Receive calls of the sync path; the async path uses a cancellation timer.
-                var socketTimeout = url.SocketTimeout == Timeout.InfiniteTimeSpan ? 0 : (int)url.SocketTimeout.TotalMilliseconds;
-                socket.ReceiveTimeout = socketTimeout;
-                socket.SendTimeout = socketTimeout;
+                SetSocketTimeouts(socket, url.ConnectTimeout);
                 return socket;
             }
             catch (Exception e) when (e is SocketException or TimeoutException)
@@ -234,10 +252,10 @@ sealed class MongoConnection : IDisposable
             if (async)
             {
                 var token = ct;
-                if (_url.SocketTimeout != Timeout.InfiniteTimeSpan)
+                if (_timeout != Timeout.InfiniteTimeSpan)
                 {
                     timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    timer.CancelAfter(_url.SocketTimeout);
+                    timer.CancelAfter(_timeout);
                     token = timer.Token;
                 }
                 await _stream.WriteAsync(_request.WrittenMemory, token).ConfigureAwait(false);
@@ -283,7 +301,7 @@ sealed class MongoConnection : IDisposable
         var timedOut = e is OperationCanceledException
             || (e.InnerException ?? e) is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
         if (timedOut)
-            return new MongoConnectionException($"MongoDB at {where} did not answer within socketTimeoutMS={_url.SocketTimeout.TotalMilliseconds:F0} while {phase}", e);
+            return new MongoConnectionException($"MongoDB at {where} did not answer within {_timeoutName}={_timeout.TotalMilliseconds:F0} while {phase}", e);
         if (e is EndOfStreamException)
             return new MongoConnectionException(phase == "reading the reply"
                 ? $"MongoDB at {where} closed the connection in the middle of a reply"

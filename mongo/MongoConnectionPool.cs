@@ -6,12 +6,14 @@ public readonly record struct MongoPoolStats(int MaxSize, int MinSize, int Open,
 
 /// <summary>
 /// A bounded pool (specs/connection-monitoring-and-pooling.md, simplified): at most maxPoolSize
-/// connections checked out, waiters give up after waitQueueTimeoutMS, broken connections are
-/// discarded and replaced on demand, and <see cref="Clear"/> retires every existing connection.
+/// connections checked out, at most maxConnecting of them being established at once, waiters give
+/// up after waitQueueTimeoutMS, broken connections are discarded and replaced on demand, and
+/// <see cref="Clear"/> retires every existing connection.
 /// </summary>
 public sealed class MongoConnectionPool(MongoUrl url) : IDisposable
 {
     readonly SemaphoreSlim _slots = new(url.MaxPoolSize, url.MaxPoolSize);
+    readonly SemaphoreSlim _connecting = new(url.MaxConnecting, url.MaxConnecting);
     readonly ConcurrentStack<MongoConnection> _idle = new();
     int _generation;
     int _open;
@@ -33,21 +35,41 @@ public sealed class MongoConnectionPool(MongoUrl url) : IDisposable
             throw new MongoConnectionException($"no MongoDB connection became free within waitQueueTimeoutMS={url.WaitQueueTimeout.TotalMilliseconds:F0} (all {url.MaxPoolSize} of maxPoolSize in use)");
         try
         {
-            while (_idle.TryPop(out var idle))
+            if (TakeIdle() is { } idle) return idle;
+            // A burst on an empty pool opens maxConnecting at a time, not all at once (each costs the server a
+            // handshake and authentication; unbounded, the later ones time out and are tried again), and a checkout
+            // that waited for its turn takes a connection that came back meanwhile instead of opening one.
+            var turn = async ? await _connecting.WaitAsync(url.WaitQueueTimeout, ct).ConfigureAwait(false) : _connecting.Wait(url.WaitQueueTimeout, ct);
+            if (!turn)
+                throw new MongoConnectionException($"no MongoDB connection could be started within waitQueueTimeoutMS={url.WaitQueueTimeout.TotalMilliseconds:F0} ({url.MaxConnecting} of maxConnecting being established)");
+            try
             {
-                if (!idle.IsBroken && idle.Generation == Volatile.Read(ref _generation)) return idle;
-                Discard(idle);
+                if (TakeIdle() is { } returned) return returned;
+                var connection = await MongoConnection.OpenAsync(url, Volatile.Read(ref _generation), async, ct).ConfigureAwait(false);
+                Interlocked.Increment(ref _open);
+                Interlocked.Increment(ref _created);
+                return connection;
             }
-            var connection = await MongoConnection.OpenAsync(url, Volatile.Read(ref _generation), async, ct).ConfigureAwait(false);
-            Interlocked.Increment(ref _open);
-            Interlocked.Increment(ref _created);
-            return connection;
+            finally
+            {
+                _connecting.Release();
+            }
         }
         catch
         {
             _slots.Release();
             throw;
         }
+    }
+
+    MongoConnection? TakeIdle()
+    {
+        while (_idle.TryPop(out var idle))
+        {
+            if (!idle.IsBroken && idle.Generation == Volatile.Read(ref _generation)) return idle;
+            Discard(idle);
+        }
+        return null;
     }
 
     internal void CheckIn(MongoConnection connection)

@@ -22,14 +22,17 @@ public sealed record MongoUrl(
     TimeSpan SocketTimeout,
     TimeSpan WaitQueueTimeout,
     string? AppName,
-    bool? DirectConnection)
+    bool? DirectConnection,
+    int MaxConnecting = MongoUrl.DefaultMaxConnecting)
 {
+    /// <summary>How many connections a pool establishes at once (CMAP's maxConnecting, default 2).</summary>
+    public const int DefaultMaxConnecting = 2;
     public const int DefaultPort = 27017;
     public string Host => Hosts[0].Host;
     public int Port => Hosts[0].Port;
 
     static readonly string[] Supported =
-        ["authSource", "maxPoolSize", "minPoolSize", "connectTimeoutMS", "socketTimeoutMS", "waitQueueTimeoutMS", "appName", "directConnection", "authMechanism"];
+        ["authSource", "maxPoolSize", "minPoolSize", "maxConnecting", "connectTimeoutMS", "socketTimeoutMS", "waitQueueTimeoutMS", "appName", "directConnection", "authMechanism"];
 
     /// <summary>Parses; every problem is a <see cref="FormatException"/> that names the part at fault (never the password).</summary>
     public static MongoUrl Parse(string connectionString, string defaultDatabase = "livedash", int defaultMaxPoolSize = 100)
@@ -98,6 +101,7 @@ public sealed record MongoUrl(
         var minPool = Int(options, "minPoolSize", 0, min: 0);
         if (maxPool == 0) throw new FormatException("maxPoolSize=0 (unlimited) is not supported; give a number of connections");
         if (minPool > maxPool) throw new FormatException($"minPoolSize ({minPool}) is larger than maxPoolSize ({maxPool})");
+        var maxConnecting = Int(options, "maxConnecting", DefaultMaxConnecting, min: 1);
         bool? direct = options.TryGetValue("directConnection", out var d)
             ? d switch { "true" => true, "false" => false, _ => throw new FormatException($"directConnection must be true or false, got '{d}'") }
             : null;
@@ -106,7 +110,7 @@ public sealed record MongoUrl(
         return new MongoUrl(hosts, database is { Length: > 0 } ? database : defaultDatabase, user, password,
             authSource ?? (database is { Length: > 0 } ? database : "admin"), mechanism, maxPool, minPool,
             Millis(options, "connectTimeoutMS", 10_000), Millis(options, "socketTimeoutMS", 0), Millis(options, "waitQueueTimeoutMS", 10_000),
-            options.GetValueOrDefault("appName"), direct);
+            options.GetValueOrDefault("appName"), direct, maxConnecting);
     }
 
     static (string Host, int Port) ParseHost(string text)

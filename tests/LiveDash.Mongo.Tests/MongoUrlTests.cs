@@ -37,6 +37,13 @@ public class MongoUrlTests
     }
 
     [Fact]
+    public void MaxConnectingDefaultsToTwo()
+    {
+        Assert.Equal(2, MongoUrl.Parse("mongodb://h/db").MaxConnecting);
+        Assert.Equal(5, MongoUrl.Parse("mongodb://h/db?maxConnecting=5").MaxConnecting);
+    }
+
+    [Fact]
     public void ParsesIpv6Hosts() =>
         Assert.Equal(("::1", 27019), MongoUrl.Parse("mongodb://[::1]:27019/x").Hosts[0]);
 
@@ -49,6 +56,7 @@ public class MongoUrlTests
     [InlineData("mongodb://h:99999/db", "port '99999'")]
     [InlineData("mongodb://h/db?maxPoolSize=-1", "maxPoolSize")]
     [InlineData("mongodb://h/db?minPoolSize=20&maxPoolSize=10", "minPoolSize (20) is larger")]
+    [InlineData("mongodb://h/db?maxConnecting=0", "maxConnecting")]
     [InlineData("mongodb://h/db?authSource=", "authSource is empty")]
     [InlineData("mongodb://h/db?authMechanism=PLAIN", "authMechanism 'PLAIN'")]
     [InlineData("mongodb://a:b@h/db?authMechanism=MONGODB-X509", "authMechanism")]
