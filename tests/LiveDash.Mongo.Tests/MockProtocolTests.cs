@@ -276,9 +276,8 @@ public sealed class MockProtocolTests(MockMongod server) : IClassFixture<MockMon
     [InlineData(false)]
     public async Task AServerThatAcceptsButNeverAnswersTheHandshakeFailsWithinConnectTimeout(bool async)
     {
-        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        silent.Start();
-        using var client = new MongoClient(MongoUrl.Parse($"mongodb://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/x?connectTimeoutMS=500"));
+        using var silent = new LiveDash.Tests.Shared.SilentServer();
+        using var client = new MongoClient(MongoUrl.Parse($"mongodb://127.0.0.1:{silent.Port}/x?connectTimeoutMS=500"));
         var e = await Assert.ThrowsAsync<MongoConnectionException>(() => Run(client.RunCommandAsync(Cmd("ping", 1), async, default), async));
         Assert.Contains("connectTimeoutMS=500", e.Message);
     }
@@ -287,30 +286,16 @@ public sealed class MockProtocolTests(MockMongod server) : IClassFixture<MockMon
     public async Task ABurstOnAnEmptyPoolEstablishesAtMostMaxConnectingAtOnce()
     {
         // A server that accepts and never answers the handshake: every establishment holds its turn until connectTimeoutMS.
-        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        silent.Start(backlog: 64);
-        var accepted = new List<System.Net.Sockets.TcpClient>();
-        using var stop = new CancellationTokenSource();
-        var accepting = Task.Run(async () =>
-        {
-            try { while (true) { var c = await silent.AcceptTcpClientAsync(stop.Token); lock (accepted) accepted.Add(c); } }
-            catch (OperationCanceledException) { }
-        });
-        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
-        using var client = new MongoClient(MongoUrl.Parse($"mongodb://127.0.0.1:{port}/x?maxConnecting=3&connectTimeoutMS=1500&waitQueueTimeoutMS=1000"));
+        using var silent = new LiveDash.Tests.Shared.SilentServer();
+        using var client = new MongoClient(MongoUrl.Parse($"mongodb://127.0.0.1:{silent.Port}/x?maxConnecting=3&connectTimeoutMS=1500&waitQueueTimeoutMS=1000"));
 
         var pings = Enumerable.Range(0, 10).Select(_ => client.RunCommandAsync(Cmd("ping", 1), true, default).AsTask()).ToList();
         await Task.Delay(700);
-        int atOnce;
-        lock (accepted) atOnce = accepted.Count;
-        Assert.InRange(atOnce, 1, 3);
+        Assert.InRange(silent.Accepted, 1, 3);
         // Those that never got a turn within waitQueueTimeoutMS say so; none hangs.
         var errors = new List<MongoConnectionException>();
         foreach (var ping in pings) errors.Add(await Assert.ThrowsAsync<MongoConnectionException>(() => ping));
         Assert.Contains(errors, e => e.Message.Contains("maxConnecting", StringComparison.Ordinal));
-        stop.Cancel();
-        await accepting;
-        lock (accepted) foreach (var c in accepted) c.Dispose();
     }
 
     static async Task<T> Run<T>(ValueTask<T> task, bool async) => async ? await task : task.Result();

@@ -49,9 +49,8 @@ public class PostgresFailureTests
     public async Task ASlowOpenIsNotAnOutageButARefusedOneIs()
     {
         // Accepts the TCP connection and never answers: Npgsql's connect timeout fires.
-        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        silent.Start();
-        var slow = await OpenFailure($"Host=127.0.0.1;Port={((System.Net.IPEndPoint)silent.LocalEndpoint).Port};Username=u;Password=p;Timeout=1");
+        using var silent = new LiveDash.Tests.Shared.SilentServer();
+        var slow = await OpenFailure($"Host=127.0.0.1;Port={silent.Port};Username=u;Password=p;Timeout=1");
         Assert.True(PostgresStore.IsUnavailable(slow), slow.ToString());
         Assert.True(PostgresStore.IsSlowOpen(slow), slow.ToString());
 
@@ -72,10 +71,8 @@ public class PostgresFailureTests
     {
         // The server accepts and never answers; the client leaves after 200 ms. Whatever Npgsql throws then (it may
         // only notice at its own timeout), the store reports the cancellation; with the client still there, an outage.
-        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
-        await using var source = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Password=p;Timeout=2");
+        using var silent = new LiveDash.Tests.Shared.SilentServer();
+        await using var source = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={silent.Port};Username=u;Password=p;Timeout=2");
         var store = new PostgresStore(source, new LiveDash.Store.SeedData(), Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresStore>.Instance);
 
         using var gone = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
@@ -87,30 +84,16 @@ public class PostgresFailureTests
     public async Task ABurstOpensAtMostMaxConnectingConnectionsAtOnce()
     {
         // A server that accepts and never answers: every open holds its turn until the 2 s connect timeout.
-        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        silent.Start(backlog: 512);
-        var accepted = new List<System.Net.Sockets.TcpClient>();
-        using var stop = new CancellationTokenSource();
-        var accepting = Task.Run(async () =>
-        {
-            try { while (true) { var c = await silent.AcceptTcpClientAsync(stop.Token); lock (accepted) accepted.Add(c); } }
-            catch (OperationCanceledException) { }
-        });
-        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
-        await using var source = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Password=p;Timeout=2;Maximum Pool Size=100");
+        using var silent = new LiveDash.Tests.Shared.SilentServer();
+        await using var source = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={silent.Port};Username=u;Password=p;Timeout=2;Maximum Pool Size=100");
         var store = new PostgresStore(source, new LiveDash.Store.SeedData(), Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresStore>.Instance);
 
         var calls = Enumerable.Range(0, 3 * PostgresStore.MaxConnecting).Select(_ => store.FindUserAsync(1, 0, CancellationToken.None)).ToList();
         await Task.Delay(1000);
-        int atOnce;
-        lock (accepted) atOnce = accepted.Count;
-        Assert.InRange(atOnce, 1, PostgresStore.MaxConnecting);
+        Assert.InRange(silent.Accepted, 1, PostgresStore.MaxConnecting);
 
         // Every call ends as an outage (503), none hangs: those that never got a turn say so.
         foreach (var call in calls) await Assert.ThrowsAsync<LiveDash.Store.StoreUnavailableException>(() => call);
-        stop.Cancel();
-        await accepting;
-        lock (accepted) foreach (var c in accepted) c.Dispose();
     }
 
     static async Task<Exception> OpenFailure(string connectionString)
