@@ -31,21 +31,20 @@ sealed class MongoConnection : IDisposable
     // While the connection is being established (handshake, authentication) every wait is bounded by connectTimeoutMS,
     // as the pooling spec has it: a server that accepts and never answers must not hold a checkout for ever.
     // Afterwards, by socketTimeoutMS.
-    TimeSpan _timeout;
-    string _timeoutName = "connectTimeoutMS";
+    bool _established;
+    TimeSpan WaitLimit => _established ? _url.SocketTimeout : _url.ConnectTimeout;
 
     MongoConnection(Socket socket, MongoUrl url, int generation)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _url = url;
-        _timeout = url.ConnectTimeout;
         Generation = generation;
     }
 
     void Established()
     {
-        (_timeout, _timeoutName) = (_url.SocketTimeout, "socketTimeoutMS");
+        _established = true;
         SetSocketTimeouts(_socket, _url.SocketTimeout);
     }
 
@@ -252,10 +251,10 @@ sealed class MongoConnection : IDisposable
             if (async)
             {
                 var token = ct;
-                if (_timeout != Timeout.InfiniteTimeSpan)
+                if (WaitLimit != Timeout.InfiniteTimeSpan)
                 {
                     timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    timer.CancelAfter(_timeout);
+                    timer.CancelAfter(WaitLimit);
                     token = timer.Token;
                 }
                 await _stream.WriteAsync(_request.WrittenMemory, token).ConfigureAwait(false);
@@ -301,7 +300,7 @@ sealed class MongoConnection : IDisposable
         var timedOut = e is OperationCanceledException
             || (e.InnerException ?? e) is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
         if (timedOut)
-            return new MongoConnectionException($"MongoDB at {where} did not answer within {_timeoutName}={_timeout.TotalMilliseconds:F0} while {phase}", e);
+            return new MongoConnectionException($"MongoDB at {where} did not answer within {(_established ? "socketTimeoutMS" : "connectTimeoutMS")}={WaitLimit.TotalMilliseconds:F0} while {phase}", e);
         if (e is EndOfStreamException)
             return new MongoConnectionException(phase == "reading the reply"
                 ? $"MongoDB at {where} closed the connection in the middle of a reply"

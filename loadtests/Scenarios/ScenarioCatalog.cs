@@ -55,8 +55,7 @@ public static class ScenarioCatalog
             var known = string.Join(", ", List().Select(s => s.Name));
             throw new ScenarioException(nameOrPath, "scenario", $"no such scenario or file; known scenarios: {known} (or give a path to a .json file)");
         }
-        var scenario = Apply(ScenarioFile.Load(file), overrides);
-        return overrides.WarmUp is { } warmUp ? scenario with { WarmUp = warmUp } : scenario;
+        return Apply(ScenarioFile.Load(file), overrides);
     }
 
     static Scenario UrlScenario(ScenarioOverrides overrides)
@@ -74,6 +73,7 @@ public static class ScenarioCatalog
 
     static Scenario Apply(Scenario scenario, ScenarioOverrides overrides)
     {
+        if (overrides.WarmUp is { } warmUp) scenario = scenario with { WarmUp = warmUp };
         var during = overrides.Duration ?? scenario.Duration;
         if (overrides.Users is { } users) return scenario with { LoadSimulations = [new KeepConstant(users, during)] };
         if (overrides.Rate is { } rate) return scenario with { LoadSimulations = [new Inject(rate, TimeSpan.FromSeconds(1), during)] };

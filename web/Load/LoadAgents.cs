@@ -20,6 +20,7 @@ public sealed class AgentConnection(string name, WebSocket socket)
     public const string Idle = "idle";
     public const string Running = "running";
     public const string Lost = "lost";
+    public const string WarmingUpState = "warming up";
 
     readonly Channel<AgentMessage> _outgoing = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(256) { SingleReader = true });
     long _lastHeard = Stopwatch.GetTimestamp();
@@ -89,7 +90,7 @@ public sealed class AgentConnection(string name, WebSocket socket)
             await socket.SendAsync(message.ToUtf8(), WebSocketMessageType.Text, endOfMessage: true, cancel);
     }
 
-    public AgentView View() => new(Name, State == Running && WarmingUp ? "warming up" : State, Volatile.Read(ref LastSecondRequests), Volatile.Read(ref Errors), Volatile.Read(ref InFlight), Run, Math.Round(Silence.TotalSeconds, 1));
+    public AgentView View() => new(Name, State == Running && WarmingUp ? WarmingUpState : State, Volatile.Read(ref LastSecondRequests), Volatile.Read(ref Errors), Volatile.Read(ref InFlight), Run, Math.Round(Silence.TotalSeconds, 1));
 }
 
 /// <summary>The agents that connected: name to connection; lost ones stay listed for a while so the dashboard can show them.</summary>

@@ -113,7 +113,7 @@ public static class LoadApi
                 return new
                 {
                     name = a.Name,
-                    state = a.Lost ? AgentConnection.Lost : t?.Ended == true ? "ended" : runs.IsWarmingUp(run, a.Name) ? "warming up" : AgentConnection.Running,
+                    state = a.Lost ? AgentConnection.Lost : t?.Ended == true ? "ended" : runs.IsWarmingUp(run, a.Name) ? AgentConnection.WarmingUpState : AgentConnection.Running,
                     requests = t?.Requests ?? 0,
                     rps = t?.RequestsPerSecond ?? 0,
                     errors = t?.Errors ?? 0,
