@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using LiveDash.Admin;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -176,7 +175,7 @@ public sealed class ArrivalWatcher : IDisposable
         static readonly long MaxPendingTicks = Stopwatch.Frequency * 60;
         long _stamp;
         int _sendState;
-        StoreMode _mode;
+        int _mode;
         long _received, _arrived, _ended;
         bool _measured;
 
@@ -203,7 +202,7 @@ public sealed class ArrivalWatcher : IDisposable
         /// response has left (see <see cref="ResolveSend"/>) and the connection is watched for the next
         /// request's bytes; otherwise it is recorded now. Either way a late stamp that belonged to it is forgotten.
         /// </summary>
-        public void Rearm(StoreMode mode, long received, long arrived, long ended, bool measured)
+        public void Rearm(int mode, long received, long arrived, long ended, bool measured)
         {
             ResolveSend(sweeping: false);   // one still waiting is settled first
             // A stamp that came after the app had started is this request's, seen late: its bytes waited for no thread.

@@ -144,7 +144,7 @@ public sealed class LatencyHistogram
         return ExactLimit + (magnitude - 8) * SubBuckets + sub;
     }
 
-    internal static long LowestOf(int index)
+    public static long LowestOf(int index)
     {
         if (index < ExactLimit) return index;
         var magnitude = (index - ExactLimit) / SubBuckets + 8;

@@ -1,29 +1,28 @@
 using System.Text.Json.Serialization;
-using LiveDash.Admin;
 
 namespace LiveDash.Telemetry;
 
 /// <summary>
 /// The last minute of latency, one compact slot per second (end to end, in app, waiting for a thread),
-/// so scripts can ask "what did the last N seconds look like" (GET /admin/api/telemetry/summary).
+/// so scripts can ask "what did the last N seconds look like" (GET {path}/api/summary).
 /// Fed by the aggregator once per tick; read by requests under a short lock that never spans I/O.
 /// </summary>
 public sealed class RecentLatency
 {
     public const int MaxSeconds = 60;
 
-    sealed record Slot(long Second, long Requests, long Measured, StoreMode Mode,
+    sealed record Slot(long Second, long Requests, long Measured, int Mode,
         LatencyHistogram.Snapshot EndToEnd, LatencyHistogram.Snapshot InApp, LatencyHistogram.Snapshot WaitForThread);
 
     readonly Slot?[] _slots = new Slot?[MaxSeconds];
     readonly Lock _lock = new();
     readonly LatencyHistogram _endToEnd = new(), _inApp = new(), _wait = new();
     long _second = -1, _requests, _measured;
-    StoreMode _mode;
+    int _mode;
 
     /// <summary>Adds one tick's requests; rolls the current second into history when the second changes.</summary>
     /// <param name="endToEnd">The tick's end-to-end histogram, all modes together (as is <paramref name="inApp"/>).</param>
-    public void Add(long unixMs, LatencyHistogram endToEnd, LatencyHistogram inApp, LatencyHistogram waitForThread, long measured, long requests, StoreMode mode)
+    public void Add(long unixMs, LatencyHistogram endToEnd, LatencyHistogram inApp, LatencyHistogram waitForThread, long measured, long requests, int mode)
     {
         var second = unixMs / 1000;
         lock (_lock)
@@ -56,7 +55,7 @@ public sealed class RecentLatency
         var oldest = newest - seconds + 1;
         LatencyHistogram endToEnd = new(), inApp = new(), wait = new();
         long requests = 0, measured = 0;
-        StoreMode? mode = null;
+        int? mode = null;
         lock (_lock)
         {
             foreach (var slot in _slots)
@@ -71,18 +70,20 @@ public sealed class RecentLatency
         // Shares of end-to-end samples, which are recorded when a response has left (a little after the request is counted).
         var samples = endToEnd.Count;
         var source = samples > 0 && measured >= samples ? "measured" : "estimated";
-        return new LatencySummary(seconds, requests, Math.Round(requests / (double)seconds, 1), (mode ?? StoreMode.Async).ToString(),
+        return new LatencySummary(seconds, requests, Math.Round(requests / (double)seconds, 1),
             new EndToEndFigures(Ms(endToEnd.ValueAtPercentile(50)), Ms(endToEnd.ValueAtPercentile(99)), Ms(endToEnd.Mean), source,
                 samples == 0 ? 0 : Math.Round(Math.Min(1, measured / (double)samples), 3)),
             new LatencyFigures(Ms(inApp.ValueAtPercentile(50)), Ms(inApp.ValueAtPercentile(99)), Ms(inApp.Mean)),
-            new WaitFigures(Ms(wait.Mean), Ms(wait.ValueAtPercentile(99))));
+            new WaitFigures(Ms(wait.Mean), Ms(wait.ValueAtPercentile(99))), mode);
     }
 
     static double Ms(double us) => Math.Round(us / 1000.0, 2);
 }
 
-public sealed record LatencySummary(int Seconds, long Requests, double Rps, string Mode,
-    EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread);
+/// <summary>The last N completed seconds: requests, req/s, end to end, in app and waiting for a thread.</summary>
+/// <param name="Label">The host's request label in the newest of those seconds (not serialized), or null when none had any.</param>
+public sealed record LatencySummary(int Seconds, long Requests, double Rps,
+    EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, [property: JsonIgnore] int? Label = null);
 
 /// <summary>
 /// Bytes received at the socket → response done. "measured" when every request's arrival was seen at
@@ -91,6 +92,8 @@ public sealed record LatencySummary(int Seconds, long Requests, double Rps, stri
 public sealed record EndToEndFigures(double P50Ms, double P99Ms, double MeanMs, string Source,
     [property: JsonPropertyName("measuredShare")] double MeasuredShare);
 
+/// <summary>In app: the first middleware → response done.</summary>
 public sealed record LatencyFigures(double P50Ms, double P99Ms, double MeanMs);
 
+/// <summary>Bytes received at the socket → the first middleware, plus the wait to send the response, where measured.</summary>
 public sealed record WaitFigures(double MeanMs, double P99Ms);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using LiveDash.Admin;
-using LiveDash.Store;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
 
 namespace LiveDash.Telemetry;
@@ -8,7 +7,7 @@ namespace LiveDash.Telemetry;
 /// <summary>
 /// One request's moments, as <see cref="Stopwatch"/> timestamps: its bytes reaching the server, arrival
 /// at our first middleware, the endpoint starting, each database round trip, the end. Pooled and reused; a generation number
-/// keeps a late <see cref="IDbRoundTripObserver"/> call from writing into the next request's timeline.
+/// keeps a late round-trip call from writing into the next request's timeline.
 /// </summary>
 public sealed class RequestTimeline
 {
@@ -39,13 +38,14 @@ public sealed class RequestTimeline
     public long Ended { get; private set; }
     public int Status { get; private set; }
     public bool Failed { get; private set; }
-    public StoreMode Mode { get; private set; }
+    /// <summary>The request's label (see <see cref="LiveDash.AspNetCore.ILiveDashLabels"/>).</summary>
+    public int Mode { get; private set; }
     /// <summary>The endpoint that handled the request (kept because status-code pages re-execute with another).</summary>
     public Endpoint? Endpoint { get; private set; }
     public int RoundTrips => Math.Min(Volatile.Read(ref _roundTrips), MaxRoundTrips);
 
     /// <param name="received">When the bytes arrived (a Stopwatch timestamp), or 0 when not measured.</param>
-    public void Start(long arrived, long received, StoreMode mode)
+    public void Start(long arrived, long received, int mode)
     {
         Generation++;
         Arrived = arrived;
@@ -114,12 +114,4 @@ public sealed class RequestTimeline
         public override RequestTimeline Create() => new();
         public override bool Return(RequestTimeline obj) => true;
     }
-}
-
-/// <summary>Hands each database round trip to the current request's timeline (an AsyncLocal, so it works on any thread the request runs on).</summary>
-sealed class TimelineRoundTripObserver : IDbRoundTripObserver
-{
-    public long Begin(string label) => RequestTimeline.Current?.BeginRoundTrip(label, Stopwatch.GetTimestamp()) ?? -1;
-
-    public void End(long token, string label) => RequestTimeline.Current?.EndRoundTrip(token, Stopwatch.GetTimestamp());
 }

@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using LiveDash.Admin;
-using LiveDash.Store.Workers;
+using LiveDash.AspNetCore;
 
 namespace LiveDash.Telemetry;
 
 /// <summary>
 /// Turns what the recorder gathered since the last tick into a <see cref="Tick"/>, adding the
-/// process's insides (thread pool, database pool, GC, CPU) and per-mode totals since the last reset.
+/// process's insides (thread pool, GC, CPU), the host's gauges and per-label totals since the last reset.
 /// Called by one thread at a time (the ticker, or a test).
 /// </summary>
 public sealed class TelemetryAggregator : IDisposable
@@ -24,17 +23,14 @@ public sealed class TelemetryAggregator : IDisposable
     }
 
     readonly TelemetryRecorder _recorder;
-    readonly RuntimeSettings _settings;
-    readonly DbPoolMonitor _dbPool;
+    readonly ILiveDashLabels _labels;
+    readonly ILiveDashGauges[] _gauges;
     readonly TimeProvider _time;
     readonly RecentLatency _recent;
     readonly LatencyHistogram _combined = new();
     readonly LatencyHistogram _combinedInApp = new();
-    // Keyed by mode and server model (workers); a request racing a workers change may count under the new one.
+    // Keyed by label and host model; a request racing a model change may count under the new one.
     readonly SortedDictionary<(int Mode, int Workers), ModeTotals> _modes = [];
-    readonly WorkerPool? _workers;
-    readonly LectureBoard? _lectures;
-    long _lectureSent;
     readonly long[] _edgesUs = [.. HistogramEdgesMs.Select(ms => (long)(ms * 1000))];
     int _resetRequested;
     long _seq;
@@ -42,27 +38,20 @@ public sealed class TelemetryAggregator : IDisposable
     long _lastCompletedWorkItems;
     TimeSpan _lastCpu;
 
-    public TelemetryAggregator(TelemetryRecorder recorder, RuntimeSettings settings, DbPoolMonitor dbPool, TimeProvider time, RecentLatency recent,
-        WorkerPool? workers = null, LectureBoard? lectures = null)
+    public TelemetryAggregator(TelemetryRecorder recorder, ILiveDashLabels labels, TimeProvider time, RecentLatency recent, IEnumerable<ILiveDashGauges> gauges)
     {
         _recent = recent;
-        _workers = workers;
-        _lectures = lectures;
         _recorder = recorder;
-        _settings = settings;
-        _dbPool = dbPool;
+        _labels = labels;
+        _gauges = [.. gauges];
         _time = time;
         _lastTimestamp = Stopwatch.GetTimestamp();
         _lastCompletedWorkItems = ThreadPool.CompletedWorkItemCount;
         _lastCpu = Environment.CpuUsage.TotalTime;
-        settings.Changed += OnChanged;
-        settings.ResetRequested += OnResetRequested;
     }
 
-    void OnChanged(SettingsChange change) =>
-        _recorder.AddChange(new ChangeMessage(change.At.ToUnixTimeMilliseconds(), change.Channel, change.Field, change.OldValue, change.NewValue));
-
-    void OnResetRequested(string channel) => Volatile.Write(ref _resetRequested, 1);
+    /// <summary>Clears the per-label totals at the next tick.</summary>
+    public void RequestReset() => Volatile.Write(ref _resetRequested, 1);
 
     public Tick Collect()
     {
@@ -70,7 +59,8 @@ public sealed class TelemetryAggregator : IDisposable
         var seconds = Math.Max(Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalSeconds, 1e-3);
         _lastTimestamp = now;
         var (window, ok, errors, requestsByMode) = _recorder.Swap();
-        var settings = _settings.Current;
+        var label = _labels.Current;
+        var model = _labels.Model;
 
         _combined.Reset();
         foreach (var h in window.EndToEnd) _combined.Add(h);
@@ -79,15 +69,15 @@ public sealed class TelemetryAggregator : IDisposable
 
         var threads = ThreadPool.ThreadCount;
         if (Interlocked.Exchange(ref _resetRequested, 0) == 1) _modes.Clear();
-        for (var i = 0; i < TelemetryRecorder.ModeCount; i++)
+        for (var i = 0; i < requestsByMode.Length; i++)
         {
             if (requestsByMode[i] == 0) continue;
-            var totals = Totals(i, settings.Workers);
+            var totals = Totals(i, model);
             totals.Latency.Add(window.EndToEnd[i]);
             totals.InApp.Add(window.InApp[i]);
             totals.Requests += requestsByMode[i];
         }
-        var current = Totals((int)settings.Mode % TelemetryRecorder.ModeCount, settings.Workers);
+        var current = Totals(label % requestsByMode.Length, model);
         current.Seconds += seconds;
         current.PeakThreads = Math.Max(current.PeakThreads, threads);
 
@@ -100,17 +90,14 @@ public sealed class TelemetryAggregator : IDisposable
         ThreadPool.GetMinThreads(out var minWorkers, out _);
 
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        _recent.Add(unixMs, _combined, _combinedInApp, window.WaitForThread, window.MeasuredCount, ok + errors, settings.Mode);
+        _recent.Add(unixMs, _combined, _combinedInApp, window.WaitForThread, window.MeasuredCount, ok + errors, label);
         var (waterfall, labels) = Waterfall(window, now);
-        var (workerQueue, workerQueueOldest) = _workers?.QueueState() ?? (0, 0);
         var tick = new Tick
         {
             Seq = ++_seq,
             UnixMs = unixMs,
             IntervalMs = Math.Round(seconds * 1000, 1),
-            Mode = (int)settings.Mode,
-            DbLatencyMs = settings.DbLatencyMs,
-            MinThreadsSetting = settings.MinThreads,
+            Mode = label,
             Ok = ok,
             Errors = errors,
             Rps = Math.Round((ok + errors) / seconds, 1),
@@ -123,7 +110,6 @@ public sealed class TelemetryAggregator : IDisposable
             QueuedWorkItems = ThreadPool.PendingWorkItemCount,
             CompletedWorkItemsPerSecond = Math.Round(completedRate),
             MinWorkerThreads = minWorkers,
-            DbPool = _dbPool.Read(),
             HeapMb = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1),
             CpuPercent = Math.Round(Math.Clamp(cpuPercent, 0, 100), 1),
             Histogram = Bins(_combined),
@@ -132,11 +118,8 @@ public sealed class TelemetryAggregator : IDisposable
             Changes = _recorder.TakeChanges(),
             ClientTicks = _recorder.TakeClientTicks(),
             Modes = Summaries(),
-            Workers = settings.Workers,
-            WorkerQueue = workerQueue,
-            WorkerQueueOldestMs = Math.Round(workerQueueOldest, 1),
             MeanMs = Math.Round(_combined.Mean / 1000, 2),
-            Lecture = LectureToSend(),
+            Extra = Gauges(),
         };
         Collected?.Invoke(tick, _combined);
         return tick;
@@ -184,7 +167,7 @@ public sealed class TelemetryAggregator : IDisposable
         return ([.. entries], [.. labels!]);
     }
 
-    // Round-trip labels are a handful of constants in StoreService; the cap only guards the tick's size.
+    // Round-trip labels are a handful of constants in the host; the cap only guards the tick's size.
     static int LabelId(List<string> labels, string label)
     {
         if (label.Length > MaxLabelLength) label = label[..MaxLabelLength];
@@ -216,18 +199,15 @@ public sealed class TelemetryAggregator : IDisposable
         return [.. list];
     }
 
-    // New lectures go out at once; the latest repeats every 2 s so a dashboard opened later draws it too.
-    LectureReport? LectureToSend()
+    Dictionary<string, object>? Gauges()
     {
-        if (_lectures?.Latest is not { } latest) return null;
-        if (latest.Id == _lectureSent && _seq % 8 != 0) return null;
-        _lectureSent = latest.Id;
-        return latest;
+        if (_gauges.Length == 0) return null;
+        var extra = new Dictionary<string, object>(8);
+        foreach (var gauge in _gauges) gauge.Write(extra);
+        return extra.Count == 0 ? null : extra;
     }
 
     public void Dispose()
     {
-        _settings.Changed -= OnChanged;
-        _settings.ResetRequested -= OnResetRequested;
     }
 }

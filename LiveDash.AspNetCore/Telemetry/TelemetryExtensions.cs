@@ -1,82 +1,113 @@
 using System.Diagnostics;
-using LiveDash.Store;
-using LiveDash.Admin;
-using LiveDash.Site;
-using Microsoft.AspNetCore.SignalR;
+using LiveDash.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
-/// <summary>Section "Telemetry".</summary>
-public sealed class TelemetryOptions : IValidatedOptions
+/// <summary>The three lines a host adds: <c>AddLiveDash</c>, <c>UseLiveDash</c> and <c>MapLiveDash</c>.</summary>
+public static class LiveDashExtensions
 {
-    public const string Section = "Telemetry";
-
-    /// <summary>Record request timelines and publish ticks; off removes every per-request cost (for the overhead benchmark).</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Measure arrival at the socket (end to end); off, latency counts from our first middleware (for the overhead benchmark).</summary>
-    public bool MeasureArrival { get; set; } = true;
-
-    public IEnumerable<string> Validate(string section) => [];
-}
-
-public static class TelemetryExtensions
-{
-    public const string HubPath = "/hubs/telemetry";
-
-    public static bool TelemetryEnabled(this IServiceProvider services) => services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Enabled;
-
-    public static void AddTelemetry(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Registers the recorder, the 4 Hz ticker, the hub, the meter "LiveDash" and <see cref="LiveDashFeed"/>, and
+    /// puts LiveDash's middleware first in the pipeline. Register an <see cref="ILiveDashLabels"/> to label requests
+    /// and any number of <see cref="ILiveDashGauges"/> to add figures to the tick.
+    /// </summary>
+    public static IServiceCollection AddLiveDash(this IServiceCollection services, Action<LiveDashOptions>? configure = null)
     {
-        var options = builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
-        builder.Services.AddSignalR().AddJsonProtocol();
-        builder.Services.AddSingleton<TelemetryRecorder>();
-        builder.Services.AddSingleton<TickBroadcaster>();
-        builder.Services.AddSingleton<DbPoolMonitor>();
-        builder.Services.AddSingleton<TelemetryAggregator>();
-        builder.Services.AddSingleton<RecentLatency>();
-        builder.Services.AddSingleton<TelemetryMetrics>();
-        builder.Services.AddSingleton<LectureBoard>();
-        if (!options.Enabled) return;
-        builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
-        builder.Services.AddHostedService<TelemetryTicker>();
-        if (!options.MeasureArrival) return;
-        // Every Kestrel endpoint's connections are watched, so end-to-end latency starts when the bytes arrive.
-        builder.Services.AddSingleton<ArrivalWatcher>();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        var options = services.AddOptions<LiveDashOptions>();
+        if (configure is not null) options.Configure(configure);
+        services.AddSignalR().AddJsonProtocol();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ILiveDashLabels, LiveDashLabels>();
+        services.TryAddSingleton(sp => new TelemetryRecorder(sp.GetRequiredService<ILiveDashLabels>().Names.Count));
+        services.TryAddSingleton<TickBroadcaster>();
+        services.TryAddSingleton<RecentLatency>();
+        services.TryAddSingleton<TelemetryAggregator>();
+        services.TryAddSingleton<TelemetryMetrics>();
+        services.TryAddSingleton<UnmeasuredPaths>();
+        services.TryAddSingleton(sp => new LiveDashFeed(sp.GetRequiredService<TelemetryRecorder>(), sp.GetRequiredService<RecentLatency>(),
+            sp.GetRequiredService<TickBroadcaster>(), sp.GetRequiredService<TelemetryAggregator>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ArrivalWatcher(sp.GetRequiredService<TelemetryRecorder>()));
+        services.AddHostedService<TelemetryTicker>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, LiveDashStartupFilter>());
+        return services;
+    }
+
+    /// <summary>
+    /// Watches every Kestrel connection's socket (Linux, HTTP/1.x) so end-to-end latency starts when a request's
+    /// bytes arrive, before any thread-pool thread runs for it; and serves the package's static web assets in
+    /// any environment.
+    /// </summary>
+    public static IWebHostBuilder UseLiveDash(this IWebHostBuilder builder)
+    {
+        builder.UseStaticWebAssets();
+        return builder.ConfigureKestrel(kestrel =>
         {
+            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<LiveDashOptions>>().Value;
+            if (!options.Enabled || !options.MeasureArrival) return;
             var watcher = kestrel.ApplicationServices.GetRequiredService<ArrivalWatcher>();
             kestrel.ConfigureEndpointDefaults(listen => listen.Use(watcher.Middleware));
         });
     }
 
-    /// <summary>First in the pipeline, so arrival is stamped as early as the app can see a request.</summary>
-    public static void UseTelemetry(this WebApplication app)
+    /// <summary>
+    /// Maps the dashboard at <paramref name="path"/> (default <see cref="LiveDashOptions.Path"/>), its assets under
+    /// <c>{path}/assets/</c>, the summary at <c>{path}/api/summary?seconds=N</c> and the hub (<see cref="LiveDashOptions.HubPath"/>).
+    /// With no authorization of the host's on them they answer loopback clients only (403 otherwise); open them
+    /// with the returned builder, e.g. <c>.RequireAuthorization("ops")</c>, or <c>.AllowAnonymous()</c> for everyone.
+    /// </summary>
+    public static LiveDashEndpoints MapLiveDash(this IEndpointRouteBuilder endpoints, string? path = null)
     {
-        if (app.Services.TelemetryEnabled()) app.UseMiddleware<TelemetryMiddleware>();
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<LiveDashOptions>>().Value;
+        path = "/" + (path ?? options.Path).Trim('/');
+        var hubPath = options.HubPathFor(path);
+        endpoints.ServiceProvider.GetRequiredService<UnmeasuredPaths>().Add(hubPath);
+        var prefix = path == "/" ? "" : path;
+        var page = endpoints.MapGet(path, (HttpContext context) => DashboardPage.Render(context, prefix, hubPath)).ExcludeFromDescription();
+        var assets = endpoints.MapGet(prefix + "/assets/{**file}", (string file, HttpContext context) => DashboardAssets.Serve(context, file)).ExcludeFromDescription();
+        var api = endpoints.MapTelemetrySummaryApi(prefix + "/api/summary");
+        var hub = endpoints.MapHub<TelemetryHub>(hubPath);
+        return new LiveDashEndpoints(page, assets, api, hub);
     }
 
-    /// <summary>Just before the endpoint runs: ends the request's "queued" segment.</summary>
-    public static void UseTelemetryHandlerStart(this WebApplication app)
+    /// <summary>
+    /// Optional, placed just before the endpoints: ends each request's "queued" segment in the waterfall (the time
+    /// between the first middleware and the endpoint, e.g. a queue of the host's own).
+    /// </summary>
+    public static IApplicationBuilder UseLiveDashHandlerStart(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        if (!app.Services.TelemetryEnabled()) return;
-        app.Use((context, next) =>
-        {
-            RequestTimeline.Current?.MarkHandlerStarted(Stopwatch.GetTimestamp(), context.GetEndpoint());
-            return next(context);
-        });
-    }
-
-    public static void MapTelemetry(this WebApplication app)
-    {
-        app.MapHub<TelemetryHub>(HubPath);
-        app.MapClientTicksApi();
-        app.MapTelemetrySummaryApi();
-        app.MapLectureApi();
-        // No database work: the baseline for measuring what telemetry itself costs per request.
-        app.MapGet("/api/ping", () => Results.Ok(new Pong(true))).SkipsSignIn();
-    }
+        RequestTimeline.Current?.MarkHandlerStarted(Stopwatch.GetTimestamp(), context.GetEndpoint());
+        return next(context);
+    });
 }
 
-public record Pong(bool Ok);
+/// <summary>Puts the telemetry middleware first, so arrival is stamped as early as the app can see a request.</summary>
+sealed class LiveDashStartupFilter(IOptions<LiveDashOptions> options) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        if (options.Value.Enabled) app.UseMiddleware<TelemetryMiddleware>();
+        next(app);
+    };
+}
+
+/// <summary>Path prefixes whose requests are long-lived connections, not requests to measure.</summary>
+sealed class UnmeasuredPaths(IOptions<LiveDashOptions> options)
+{
+    volatile PathString[] _prefixes = [.. options.Value.UnmeasuredPaths.Select(p => new PathString(p))];
+
+    public void Add(string prefix) => _prefixes = [.. _prefixes, new PathString(prefix)];
+
+    public bool Match(PathString path)
+    {
+        foreach (var prefix in _prefixes)
+            if (path.StartsWithSegments(prefix)) return true;
+        return false;
+    }
+}

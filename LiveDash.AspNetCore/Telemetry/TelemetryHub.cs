@@ -13,7 +13,7 @@ public interface ITelemetryClient
 /// Dashboards call <see cref="Ticks"/> once and read a stream: the last minute, then a tick every
 /// 250 ms. Each stream drains its own bounded queue, so a stalled dashboard only ever delays itself.
 /// </summary>
-public sealed class TelemetryHub(TickBroadcaster broadcaster) : Hub<ITelemetryClient>
+sealed class TelemetryHub(TickBroadcaster broadcaster) : Hub<ITelemetryClient>
 {
     public async IAsyncEnumerable<TickFrame> Ticks([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -23,8 +23,6 @@ public sealed class TelemetryMetrics(IMeterFactory meterFactory, TickBroadcaster
         Gauge("livedash.latency.waiting_for_thread", t => t.WaitForThread[0], "ms", "Mean wait for a thread (bytes received → first middleware) in the last tick");
         Gauge("livedash.threadpool.threads", t => t.Threads, "{thread}", "Thread-pool threads");
         Gauge("livedash.threadpool.queue", t => t.QueuedWorkItems, "{work_item}", "Thread-pool work items waiting");
-        Gauge("livedash.db.connections.busy", t => t.DbPool?[0] ?? 0, "{connection}", "Database connections in use");
-        Gauge("livedash.db.connections.idle", t => t.DbPool?[1] ?? 0, "{connection}", "Idle database connections");
         Gauge("livedash.process.cpu", t => t.CpuPercent, "%", "Process CPU over all cores");
     }
 

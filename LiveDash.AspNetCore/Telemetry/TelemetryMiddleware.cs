@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using LiveDash.Admin;
+using LiveDash.AspNetCore;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
 
 namespace LiveDash.Telemetry;
@@ -15,11 +16,10 @@ namespace LiveDash.Telemetry;
 /// nothing, when the pool has threads to spare; most of the latency, when blocking handlers starve it.
 /// That wait is what end-to-end latency adds to the in-app latency measured from here.
 /// </remarks>
-sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorder, RuntimeSettings settings)
+sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorder, ILiveDashLabels labels, UnmeasuredPaths unmeasured)
 {
     /// <summary>The client's send time, Unix milliseconds (fractions allowed); the load runner sets it.</summary>
     public const string SentHeader = "X-LiveDash-Sent";
-    static readonly PathString HubsPrefix = "/hubs";
     static readonly long MaxPlausibleWait = Stopwatch.Frequency * 60;
     static readonly ObjectPool<RequestTimeline> Pool = new DefaultObjectPool<RequestTimeline>(new RequestTimeline.Policy(), 1024);
 
@@ -30,8 +30,8 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         var arrival = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)
             ? context.Features.Get<ArrivalWatcher.ConnectionArrival>() : null;
         var received = arrival?.Take() ?? 0;
-        // A hub connection (telemetry, farm) lasts as long as a dashboard stays open; it is not a request to measure.
-        if (context.Request.Path.StartsWithSegments(HubsPrefix))
+        // A hub connection lasts as long as a dashboard stays open; it is not a request to measure.
+        if (unmeasured.Match(context.Request.Path))
         {
             try { await next(context); }
             finally { arrival?.Rearm(); }
@@ -39,7 +39,7 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         }
         if (arrived - received > MaxPlausibleWait) received = 0;
         var timeline = Pool.Get();
-        timeline.Start(arrived, received, settings.Current.Mode);
+        timeline.Start(arrived, received, labels.Of(context));
         if (context.Request.Headers.TryGetValue(SentHeader, out var sent)) NoteClientSend(timeline, sent.ToString());
         RequestTimeline.Current = timeline;
         recorder.RequestStarted();

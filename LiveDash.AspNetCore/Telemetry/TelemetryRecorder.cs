@@ -1,30 +1,33 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using LiveDash.Admin;
+using LiveDash.AspNetCore;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace LiveDash.Telemetry;
 
 /// <summary>
-/// The hot path's side of telemetry: lock-free counters, per-mode histograms and a reservoir sample
+/// The hot path's side of telemetry: lock-free counters, per-label histograms and a reservoir sample
 /// of completed requests, swapped out whole by the aggregator every tick.
 /// </summary>
-public sealed class TelemetryRecorder
+/// <param name="labelCount">How many request labels are kept apart (see <see cref="ILiveDashLabels"/>); 1 to <see cref="LiveDashLabels.MaxLabels"/>.</param>
+public sealed class TelemetryRecorder(int labelCount = 1)
 {
     public const int WaterfallSize = 100;
-    public const int ModeCount = 3;
+    public int ModeCount { get; } = Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels);
     public const int MaxRouteLength = 48;
     public const int MaxRoundTripsShown = 4;
     const int MaxPendingClientTicks = 32;
     const int MaxPendingChanges = 16;
     static readonly double MicrosecondsPerTick = 1_000_000.0 / Stopwatch.Frequency;
 
-    public sealed class Window
+    public sealed class Window(int labels)
     {
-        /// <summary>End-to-end latency per mode: bytes received at the socket → response sent.</summary>
-        public LatencyHistogram[] EndToEnd { get; } = [new(), new(), new()];
-        /// <summary>In-app latency per mode: our first middleware → response done.</summary>
-        public LatencyHistogram[] InApp { get; } = [new(), new(), new()];
+        /// <summary>End-to-end latency per label: bytes received at the socket → response sent.</summary>
+        public LatencyHistogram[] EndToEnd { get; } = [.. Enumerable.Range(0, labels).Select(_ => new LatencyHistogram())];
+        /// <summary>In-app latency per label: our first middleware → response done.</summary>
+        public LatencyHistogram[] InApp { get; } = [.. Enumerable.Range(0, labels).Select(_ => new LatencyHistogram())];
         /// <summary>End to end minus in app: waiting for a thread before the app and to send the response, where measured.</summary>
         public LatencyHistogram WaitForThread { get; } = new();
         public WaterfallEntry?[] Samples { get; } = new WaterfallEntry?[WaterfallSize];
@@ -44,13 +47,13 @@ public sealed class TelemetryRecorder
         }
     }
 
-    Window _current = new();
-    Window _spare = new();
+    Window _current = new(Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels));
+    Window _spare = new(Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels));
     long _ok;
     long _errors;
     long _inFlight;
     long _total;
-    readonly long[] _requestsByMode = new long[ModeCount];
+    readonly long[] _requestsByMode = new long[Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels)];
     readonly ConcurrentQueue<ClientTick> _clientTicks = new();
     readonly ConcurrentQueue<ChangeMessage> _changes = new();
 
@@ -63,7 +66,7 @@ public sealed class TelemetryRecorder
     public void RequestCompleted(RequestTimeline timeline, HttpContext? context, bool endToEndLater = false)
     {
         var window = Volatile.Read(ref _current);
-        var mode = (int)timeline.Mode % ModeCount;
+        var mode = timeline.Mode % ModeCount;
         window.InApp[mode].Record(Microseconds(timeline.Ended - timeline.Arrived));
         if (!endToEndLater) RecordEndToEnd(window, mode, timeline.Ended - timeline.Received, timeline.Arrived - timeline.Received, timeline.ReceivedMeasured);
         Interlocked.Increment(ref _requestsByMode[mode]);
@@ -83,8 +86,8 @@ public sealed class TelemetryRecorder
     /// waiting for a thread (before it, and to send the response), in Stopwatch ticks.
     /// </summary>
     /// <param name="measured">Whether the arrival was seen at the socket (else it counts from our first middleware).</param>
-    public void RecordEndToEnd(StoreMode mode, long endToEndTicks, long waitTicks, bool measured) =>
-        RecordEndToEnd(Volatile.Read(ref _current), (int)mode % ModeCount, endToEndTicks, waitTicks, measured);
+    public void RecordEndToEnd(int mode, long endToEndTicks, long waitTicks, bool measured) =>
+        RecordEndToEnd(Volatile.Read(ref _current), mode % ModeCount, endToEndTicks, waitTicks, measured);
 
     static void RecordEndToEnd(Window window, int mode, long endToEndTicks, long waitTicks, bool measured)
     {
@@ -158,7 +161,7 @@ public sealed class TelemetryRecorder
             Queued = t.HandlerStarted == 0 ? 0 : Ms(t.HandlerStarted - t.Arrived),
             Total = Ms(t.Ended - t.Arrived),
             Status = t.Status,
-            Mode = (int)t.Mode,
+            Mode = t.Mode,
             Route = RouteOf(t.Endpoint, context),
             Db = db,
             LabelNames = labels,

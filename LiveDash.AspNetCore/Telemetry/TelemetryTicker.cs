@@ -1,22 +1,26 @@
-using LiveDash.Admin;
+using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace LiveDash.Telemetry;
 
-/// <summary>Every 250 ms: collect a tick and publish it to the dashboards; push settings changes as they happen.</summary>
+/// <summary>Every 250 ms: collect a tick and publish it to the dashboards; push the host's settings-change markers as they happen.</summary>
 sealed class TelemetryTicker(
     TelemetryAggregator aggregator,
     TickBroadcaster broadcaster,
-    RuntimeSettings settings,
+    LiveDashFeed feed,
     IHubContext<TelemetryHub, ITelemetryClient> hub,
     TelemetryMetrics metrics,
+    Microsoft.Extensions.Options.IOptions<LiveDashOptions> options,
     ILogger<TelemetryTicker> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        settings.Changed += PushChange;
+        if (!options.Value.Enabled) return;
+        feed.Marked += PushChange;
         metrics.Attach();
         try
         {
@@ -38,18 +42,18 @@ sealed class TelemetryTicker(
         }
         finally
         {
-            settings.Changed -= PushChange;
+            feed.Marked -= PushChange;
         }
     }
 
-    // Not awaited by the admin request that made the change; changes are rare, so a stalled dashboard holds at most a few.
-    void PushChange(SettingsChange change) => _ = PushChangeAsync(change);
+    // Not awaited by the request that made the change; changes are rare, so a stalled dashboard holds at most a few.
+    void PushChange(ChangeMessage change) => _ = PushChangeAsync(change);
 
-    async Task PushChangeAsync(SettingsChange change)
+    async Task PushChangeAsync(ChangeMessage change)
     {
         try
         {
-            await hub.Clients.All.SettingsChanged(new ChangeMessage(change.At.ToUnixTimeMilliseconds(), change.Channel, change.Field, change.OldValue, change.NewValue));
+            await hub.Clients.All.SettingsChanged(change);
         }
         catch (Exception e)
         {

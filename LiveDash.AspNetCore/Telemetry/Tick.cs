@@ -11,10 +11,8 @@ public sealed record Tick
     [JsonPropertyName("n")] public long Seq { get; init; }
     [JsonPropertyName("t")] public long UnixMs { get; init; }
     [JsonPropertyName("dt")] public double IntervalMs { get; init; }
-    /// <summary>Current settings: mode (0 Sync, 1 Async, 2 SyncOverAsync), database latency, min-threads setting (0 = default).</summary>
+    /// <summary>The host's current request label: an index into <see cref="LiveDash.AspNetCore.ILiveDashLabels.Names"/> (0 when the host has none).</summary>
     [JsonPropertyName("m")] public int Mode { get; init; }
-    [JsonPropertyName("lat")] public int DbLatencyMs { get; init; }
-    [JsonPropertyName("mts")] public int MinThreadsSetting { get; init; }
     [JsonPropertyName("ok")] public long Ok { get; init; }
     [JsonPropertyName("er")] public long Errors { get; init; }
     [JsonPropertyName("rps")] public double Rps { get; init; }
@@ -31,8 +29,6 @@ public sealed record Tick
     [JsonPropertyName("q")] public long QueuedWorkItems { get; init; }
     [JsonPropertyName("cw")] public double CompletedWorkItemsPerSecond { get; init; }
     [JsonPropertyName("mn")] public int MinWorkerThreads { get; init; }
-    /// <summary>Database pool [busy, idle, waiting] from Npgsql's metrics; null when the backend publishes none.</summary>
-    [JsonPropertyName("db")] public long[]? DbPool { get; init; }
     [JsonPropertyName("gc")] public double HeapMb { get; init; }
     [JsonPropertyName("cpu")] public double CpuPercent { get; init; }
     /// <summary>End-to-end counts per latency bin; the bin edges are <see cref="TelemetryAggregator.HistogramEdgesMs"/>.</summary>
@@ -43,15 +39,13 @@ public sealed record Tick
     [JsonPropertyName("ch")] public ChangeMessage[]? Changes { get; init; }
     [JsonPropertyName("cl")] public ClientTick[]? ClientTicks { get; init; }
     [JsonPropertyName("pm")] public ModeSummary[] Modes { get; init; } = [];
-    /// <summary>Server model: 0 = the .NET thread pool serves the store, N = N dedicated workers.</summary>
-    [JsonPropertyName("wk")] public int Workers { get; init; }
-    /// <summary>Store requests waiting for a free worker, and the oldest one's wait so far (ms); 0 on the thread pool.</summary>
-    [JsonPropertyName("wq")] public int WorkerQueue { get; init; }
-    [JsonPropertyName("wo")] public double WorkerQueueOldestMs { get; init; }
     /// <summary>Mean server latency of this tick's requests (ms), for Little's law: in flight = req/s × mean latency.</summary>
     [JsonPropertyName("avg")] public double MeanMs { get; init; }
-    /// <summary>The last lecture run, sent when it is new and every 2 s after (null in between).</summary>
-    [JsonPropertyName("lc")] public LectureReport? Lecture { get; init; }
+    /// <summary>
+    /// The host's own figures (see <see cref="LiveDash.AspNetCore.ILiveDashGauges"/>), written at the tick's top level
+    /// under their keys; null when the host adds none.
+    /// </summary>
+    [JsonExtensionData] public Dictionary<string, object>? Extra { get; init; }
 }
 
 /// <summary>
@@ -83,7 +77,7 @@ public sealed record ChangeMessage(
     [property: JsonPropertyName("o")] string OldValue,
     [property: JsonPropertyName("v")] string NewValue);
 
-/// <summary>Figures a load run observed at the client, as POSTed to /admin/api/client-ticks.</summary>
+/// <summary>Figures a load run observed at the client (see <see cref="LiveDash.AspNetCore.LiveDashFeed.AddClientTick"/>).</summary>
 public sealed record ClientTick(
     [property: JsonPropertyName("run")] string Run,
     [property: JsonPropertyName("t")] long UnixMs,
@@ -92,7 +86,7 @@ public sealed record ClientTick(
     [property: JsonPropertyName("p99")] double P99,
     [property: JsonPropertyName("er")] long Errors);
 
-/// <summary>Since the last reset, for one mode on one server model (workers; 0 = thread pool): requests, seconds it was the mode, req/s, end-to-end p50/p95/p99, peak threads, in-app p50/p99.</summary>
+/// <summary>Since the last reset, for one request label on one host model (e.g. the store's mode and workers): requests, seconds it was the mode, req/s, end-to-end p50/p95/p99, peak threads, in-app p50/p99.</summary>
 public sealed record ModeSummary(
     [property: JsonPropertyName("m")] int Mode,
     [property: JsonPropertyName("n")] long Requests,

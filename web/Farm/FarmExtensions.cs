@@ -38,7 +38,7 @@ public static class FarmExtensions
     public static void MapFarm(this WebApplication app)
     {
         app.MapHub<FarmHub>(HubPath);
-        app.MapGet("/admin/api/instances", (FarmStatus farm, FarmState state, RuntimeSettings settings, TickBroadcaster ticks) =>
+        app.MapGet("/admin/api/instances", (FarmStatus farm, FarmState state, RuntimeSettings settings, LiveDash.AspNetCore.LiveDashFeed ticks) =>
         {
             if (farm.Enabled) return Results.Ok(state.Instances());
             var requests = ticks.Latest?.Modes.Sum(m => m.Requests) ?? 0;

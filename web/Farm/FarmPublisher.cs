@@ -1,3 +1,4 @@
+using LiveDash.AspNetCore;
 using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -14,7 +15,7 @@ namespace LiveDash.Farm;
 /// queue holds are the oldest dropped. On stop it says goodbye, so the others show it gone at once.
 /// </summary>
 public sealed class FarmPublisher(
-    TelemetryAggregator aggregator,
+    LiveDashFeed feed,
     FarmStatus farm,
     FarmDatabase database,
     FarmState state,
@@ -33,14 +34,14 @@ public sealed class FarmPublisher(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        aggregator.Collected += OnCollected;
+        feed.TickCollected += OnCollected;
         new Thread(SendLoop) { IsBackground = true, Name = "LiveDash farm publisher" }.Start();
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        aggregator.Collected -= OnCollected;
+        feed.TickCollected -= OnCollected;
         _stopping.Cancel();
         _ready.Set();
         try

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LiveDash.AspNetCore;
 using LiveDash.Telemetry;
 
 namespace LiveDash.Farm;
@@ -80,7 +81,7 @@ public static class FarmTickCodec
         Threads = tick.Threads,
         Queued = tick.QueuedWorkItems,
         MinThreads = tick.MinWorkerThreads,
-        DbPool = tick.DbPool,
+        DbPool = tick.Extra?.GetValueOrDefault("db") as long[],
         CpuPercent = tick.CpuPercent,
         MaxUs = endToEnd.Max,
     }, endToEnd, 0);

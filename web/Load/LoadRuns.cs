@@ -2,6 +2,7 @@ extern alias LoadRunner;
 
 using System.Diagnostics;
 using LiveDash.Admin;
+using LiveDash.AspNetCore;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 using LoadRunner::LiveDash.LoadTests.Agent;
@@ -53,7 +54,7 @@ public sealed class LoadRun(string id, RunRequest request, IReadOnlyList<RunAgen
 /// Starts, steers and stops runs on the connected agents, merges what they report, and feeds the
 /// dashboard's client-latency overlay with the merged view (one line per agent on request).
 /// </summary>
-public sealed class LoadRuns(LoadAgents agents, TelemetryRecorder recorder, RuntimeSettings settings, TimeProvider time, ILogger<LoadRuns> log)
+public sealed class LoadRuns(LoadAgents agents, LiveDashFeed recorder, RuntimeSettings settings, TimeProvider time, ILogger<LoadRuns> log)
 {
     const int KeepRuns = 20;
     /// <summary>A run whose agents have not all reported its end this long after its duration is closed anyway (their requests time out after 30 s).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LiveDash.Admin;
+using LiveDash.AspNetCore;
 using LiveDash.Store;
 
 namespace LiveDash.Telemetry;
@@ -12,7 +13,7 @@ public static class ClientTicksApi
 
     public static void MapClientTicksApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/admin/api/client-ticks", async (HttpRequest request, TelemetryRecorder recorder, TimeProvider time) =>
+        app.MapPost("/admin/api/client-ticks", async (HttpRequest request, LiveDashFeed recorder, TimeProvider time) =>
         {
             var (tick, error) = await Read(request, time);
             if (error is not null) return Results.BadRequest(error);

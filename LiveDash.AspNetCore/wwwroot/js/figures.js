@@ -1,10 +1,13 @@
 // The header strip and the per-mode table: the live numbers a glance needs.
 import { $, fmtMs, serverModel } from './format.js';
 
+/** Sets an element's text when the page has it (a host page may leave out the host-specific figures). */
+const setText = (id, text) => { const e = $(id); if (e) e.textContent = text; };
+
 export function renderStrip(tick, modes, [okRate, errRate]) {
     const mode = modes.names[tick.m] ?? '?';
     showMode(mode);
-    $('s-lat').textContent = tick.lat + ' ms';
+    if (tick.lat !== undefined) setText('s-lat', tick.lat + ' ms');
     const total = okRate + errRate;
     $('s-rps').textContent = total.toFixed(0);
     const any = tick.ok + tick.er > 0;
@@ -18,7 +21,7 @@ export function renderStrip(tick, modes, [okRate, errRate]) {
     $('s-inflight').textContent = tick.if;
     $('s-errors').textContent = total ? (100 * errRate / total).toFixed(errRate ? 1 : 0) + ' %' : '–';
     $('s-errors').classList.toggle('bad', errRate > 0);
-    $('s-db').textContent = tick.db ? `${tick.db[0]} / ${tick.db[1]}${tick.db[2] ? ` (${tick.db[2]} waiting)` : ''}` : 'n/a';
+    setText('s-db', tick.db ? `${tick.db[0]} / ${tick.db[1]}${tick.db[2] ? ` (${tick.db[2]} waiting)` : ''}` : 'n/a');
     $('s-cpu').textContent = tick.cpu.toFixed(0) + ' %';
 }
 
@@ -37,8 +40,9 @@ export function showMode(mode) {
 }
 
 export function renderModes(tick, modes) {
-    const body = $('modes').tBodies[0];
-    if (!tick.pm.length) return;
+    const table = $('modes');
+    if (!table || !tick.pm.length) return;
+    const body = table.tBodies[0];
     body.innerHTML = '';
     for (const m of tick.pm) {
         const tr = body.insertRow();

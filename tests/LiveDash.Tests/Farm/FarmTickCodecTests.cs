@@ -10,7 +10,8 @@ public class FarmTickCodecTests
     {
         Seq = long.MaxValue, UnixMs = long.MaxValue, IntervalMs = 250.5, Mode = 2, Ok = requests, Errors = requests, InFlight = long.MaxValue,
         InAppPercentiles = [1e12, 1e12, 1e12, 1e12, 1e12], WaitForThread = [1e12, 1e12], Threads = int.MaxValue,
-        QueuedWorkItems = long.MaxValue, MinWorkerThreads = int.MaxValue, DbPool = [long.MaxValue, long.MaxValue, long.MaxValue], CpuPercent = 100,
+        QueuedWorkItems = long.MaxValue, MinWorkerThreads = int.MaxValue, CpuPercent = 100,
+        Extra = new() { ["db"] = new[] { long.MaxValue, long.MaxValue, long.MaxValue } },
     };
 
     [Fact]

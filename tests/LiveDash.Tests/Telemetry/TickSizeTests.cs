@@ -28,15 +28,16 @@ public class TickSizeTests
         };
         var tick = new Tick
         {
-            Seq = long.MaxValue, UnixMs = 1_800_000_000_000, IntervalMs = 250.1, Mode = 2, DbLatencyMs = 5000, MinThreadsSetting = 1000,
+            Seq = long.MaxValue, UnixMs = 1_800_000_000_000, IntervalMs = 250.1, Mode = 2,
             Ok = 123456, Errors = 123456, Rps = 123456.7, InFlight = 12345, Percentiles = [12345.67, 12345.67, 12345.67, 12345.67, 12345.67],
-            Threads = 1000, QueuedWorkItems = 123456, CompletedWorkItemsPerSecond = 1234567, MinWorkerThreads = 1000, DbPool = [250, 250, 1000],
+            Threads = 1000, QueuedWorkItems = 123456, CompletedWorkItemsPerSecond = 1234567, MinWorkerThreads = 1000,
             HeapMb = 12345.6, CpuPercent = 100,
             Histogram = [.. Enumerable.Repeat(1_000_000, TelemetryAggregator.HistogramEdgesMs.Length + 1)],
             Waterfall = [.. Enumerable.Repeat(entry, TelemetryRecorder.WaterfallSize)],
             RoundTripLabels = [.. Enumerable.Repeat(new string('l', 24), TelemetryAggregator.MaxRoundTripLabels)],
             Changes = [.. Enumerable.Repeat(new ChangeMessage(1_800_000_000_000, "api", "minThreads", "default (2)", "1000"), 16)],
             ClientTicks = [.. Enumerable.Repeat(new ClientTick(new string('n', ClientTicksApi.MaxRunNameLength), 1_800_000_000_000, 12345.67, 12345.67, 12345.67, 123456), 32)],
+            Extra = new() { ["lat"] = 5000, ["mts"] = 1000, ["db"] = new long[] { 250, 250, 1000 } },
             Modes = [.. Enumerable.Range(0, 3).Select(m => new ModeSummary(m, 123456789, 12345.6, 12345.6, 12345.67, 12345.67, 12345.67, 1000))],
         };
 

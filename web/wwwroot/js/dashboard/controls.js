@@ -1,5 +1,5 @@
 // The toolbar (time window, pause, log axis) and, for signed-in admins, the quick settings.
-import { $ } from './format.js';
+import { $ } from '../../_content/LiveDash.AspNetCore/js/format.js';
 
 export function wireToolbar(view) {
     document.querySelectorAll('.win').forEach(b => b.addEventListener('click', () => {

@@ -1,8 +1,8 @@
 // The farm panel: reads the farm frames from /hubs/farm (every instance on the database with this farm
 // name) and draws the farm's totals, one line per instance on request, and each instance's thread pool.
-import { $, cell, fmtMs } from './format.js';
-import { connectHub } from './hub.js';
-import { line as chartLine, push, timeOptions } from './time-charts.js';
+import { $, cell, fmtMs } from '../../_content/LiveDash.AspNetCore/js/format.js';
+import { connectHub } from '../../_content/LiveDash.AspNetCore/js/hub.js';
+import { line as chartLine, push, timeOptions } from '../../_content/LiveDash.AspNetCore/js/time-charts.js';
 
 export function wireFarmPanel(view, modes) {
     const panel = $('farm');

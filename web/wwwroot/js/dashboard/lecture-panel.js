@@ -1,7 +1,7 @@
 // The lecture panel: the last `./livedash load lecture` run's requests, one row each, split as the lecture
 // draws them (queued, running our code, waiting on the database), with each response time beside the
 // request's time alone and the completion order.
-import { $, el, fmtTime } from './format.js';
+import { $, el, fmtTime } from '../../_content/LiveDash.AspNetCore/js/format.js';
 
 const fmtMs = v => v >= 10_000 ? (v / 1000).toFixed(1) + ' s' : v >= 10 ? v.toFixed(0) + ' ms' : v.toFixed(1) + ' ms';
 const model = w => !w ? 'the thread pool' : w === 1 ? 'one worker' : `${w} workers`;

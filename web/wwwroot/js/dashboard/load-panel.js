@@ -1,5 +1,5 @@
 // The load panel (admins): start, steer and stop runs on the connected load agents via /admin/api/load.
-import { $, cell, fmtMs } from './format.js';
+import { $, cell, fmtMs } from '../../_content/LiveDash.AspNetCore/js/format.js';
 import { adminJson } from './controls.js';
 
 const API = '/admin/api/load';

@@ -1,13 +1,13 @@
 // LiveDash dashboard: reads the tick stream from /hubs/telemetry and draws it with Chart.js.
 // The page's #dash element carries what the server knows (hub URL, mode names, histogram edges, admin or
 // not) and, for tests and tools, what is drawn (data-connected, data-ticks, data-markers, data-waterfall-bars).
-import { $, readModes } from './format.js';
-import { connectHub } from './hub.js';
-import { createTimeCharts } from './time-charts.js';
-import { createWaterfall } from './waterfall.js';
-import { createHistogram } from './histogram.js';
-import { createClients } from './clients.js';
-import { renderStrip, renderModes, showMode } from './figures.js';
+import { $, readModes } from '../../_content/LiveDash.AspNetCore/js/format.js';
+import { connectHub } from '../../_content/LiveDash.AspNetCore/js/hub.js';
+import { createTimeCharts } from '../../_content/LiveDash.AspNetCore/js/time-charts.js';
+import { createWaterfall } from '../../_content/LiveDash.AspNetCore/js/waterfall.js';
+import { createHistogram } from '../../_content/LiveDash.AspNetCore/js/histogram.js';
+import { createClients } from '../../_content/LiveDash.AspNetCore/js/clients.js';
+import { renderStrip, renderModes, showMode } from '../../_content/LiveDash.AspNetCore/js/figures.js';
 import { wireToolbar, wireAdminControls } from './controls.js';
 import { wireLoadPanel } from './load-panel.js';
 import { wireFarmPanel } from './farm-panel.js';

@@ -1,5 +1,5 @@
 // The server model in the header strip, and the starvation banner with Little's law in live numbers.
-import { $, fmtMs, serverModel as model } from './format.js';
+import { $, fmtMs, serverModel as model } from '../../_content/LiveDash.AspNetCore/js/format.js';
 
 const SECOND = 4;            // ticks per second
 const recent = [];           // the last second's ticks

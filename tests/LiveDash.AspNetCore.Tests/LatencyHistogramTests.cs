@@ -1,6 +1,6 @@
 using LiveDash.Telemetry;
 
-namespace LiveDash.Tests.Telemetry;
+namespace LiveDash.AspNetCore.Tests;
 
 public class LatencyHistogramTests
 {

@@ -1,0 +1,97 @@
+// LiveDash's generic dashboard: reads the tick stream from the hub named by #dash's data-hub and draws it.
+// Every tick is also raised as a 'livedash:tick' event on #dash (detail: the tick), so a host page's own
+// modules can add panels without reaching into these.
+import { $, readModes } from './format.js';
+import { connectHub } from './hub.js';
+import { createTimeCharts } from './time-charts.js';
+import { createWaterfall } from './waterfall.js';
+import { createHistogram } from './histogram.js';
+import { createClients } from './clients.js';
+import { renderStrip } from './figures.js';
+
+const root = $('dash');
+
+function setConnection(text, cls) {
+    $('conn-text').textContent = text;
+    $('conn-dot').className = 'dot ' + cls;
+    root.dataset.connected = String(cls === 'up');
+}
+
+function wireToolbar(view) {
+    document.querySelectorAll('.win').forEach(button => button.addEventListener('click', () => {
+        document.querySelectorAll('.win').forEach(b => b.classList.toggle('active', b === button));
+        view.windowMin = Number(button.dataset.min);
+        view.render();
+    }));
+    $('pause').addEventListener('click', () => {
+        view.paused = !view.paused;
+        $('pause').textContent = view.paused ? 'Resume' : 'Pause';
+        if (!view.paused) view.render();
+    });
+    $('logscale').addEventListener('change', e => view.setLogScale(e.target.checked));
+}
+
+function start() {
+    if (typeof globalThis.Chart === 'undefined' || typeof globalThis.signalR === 'undefined') {
+        $('libs-missing').hidden = false;
+        setConnection('libraries missing', 'down');
+        return;
+    }
+    const Chart = globalThis.Chart;
+    Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", sans-serif';
+    Chart.defaults.font.size = 11;
+    Chart.defaults.color = '#475569';
+
+    const modes = readModes(root);
+    const charts = createTimeCharts(root);
+    const waterfall = createWaterfall(root, modes);
+    const histogram = createHistogram(root);
+    const clients = createClients(charts.latency);
+    let ticks = 0, dropped = 0, requestsSeen = 0, lastTick = null, renderPending = false;
+
+    const view = {
+        windowMin: 5, paused: false,
+        render() {
+            if (!lastTick) return;
+            root.dataset.ticks = String(ticks);
+            $('empty').hidden = requestsSeen > 0;
+            renderStrip(lastTick, modes, charts.recentRates(4));
+            charts.render(lastTick.t, view.windowMin);
+            waterfall.render();
+            histogram.render();
+            clients.render(lastTick);
+        },
+        setLogScale: on => charts.setLogScale(on),
+    };
+
+    function scheduleRender() {
+        if (renderPending || view.paused) return;
+        renderPending = true;
+        requestAnimationFrame(() => { renderPending = false; view.render(); });
+    }
+
+    function onTick(frame) {
+        const tick = frame.k;
+        if (lastTick && tick.t <= lastTick.t) return;          // the backlog again after a reconnect
+        ticks++;
+        lastTick = tick;
+        if (frame.d !== dropped) {
+            dropped = frame.d;
+            const el = $('dropped');
+            el.hidden = frame.d === 0;
+            el.textContent = `${frame.d} ticks skipped (this browser fell behind)`;
+        }
+        requestsSeen += tick.ok + tick.er;
+        charts.addTick(tick);
+        clients.addTick(tick);
+        histogram.addTick(tick);
+        waterfall.addTick(tick);
+        root.dispatchEvent(new CustomEvent('livedash:tick', { detail: tick }));
+        scheduleRender();
+    }
+
+    connectHub(root.dataset.hub, { onItem: onTick, onStatus: setConnection });
+    wireToolbar(view);
+}
+
+start();

@@ -1,0 +1,25 @@
+using LiveDash.Admin;
+using LiveDash.AspNetCore;
+using LiveDash.Store;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>GET /admin/api/telemetry/summary?seconds=N: the library's summary with the store's mode, for scripts and CI.</summary>
+public static class TelemetrySummaryApi
+{
+    public sealed record StoreSummary(int Seconds, long Requests, double Rps, string Mode,
+        EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread);
+
+    public static void MapTelemetrySummaryApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/admin/api/telemetry/summary", (string? seconds, LiveDashFeed feed) =>
+        {
+            var n = 10;
+            if (seconds is not null && (!int.TryParse(seconds, out n) || n < 1 || n > RecentLatency.MaxSeconds))
+                return Results.BadRequest(new ApiError($"seconds must be a whole number from 1 to {RecentLatency.MaxSeconds}", "seconds"));
+            var s = feed.Summarize(n);
+            var mode = s.Label is { } label && Enum.IsDefined((StoreMode)label) ? (StoreMode)label : StoreMode.Async;
+            return Results.Ok(new StoreSummary(s.Seconds, s.Requests, s.Rps, mode.ToString(), s.EndToEnd, s.InApp, s.WaitingForThread));
+        }).RequireAuthorization(AdminExtensions.ApiPolicy);
+    }
+}
