@@ -15,7 +15,7 @@ public class DashboardTests(KestrelApp app, ITestOutputHelper output) : IClassFi
     [Fact]
     public async Task TheDashboardDrawsLiveTicksTheWaterfallAndAMarkerForAModeChange()
     {
-        var chartJs = Path.Combine(app.ContentRoot, "wwwroot", "lib", "chart.js", "dist", "chart.umd.min.js");
+        var chartJs = Path.Combine(app.ContentRoot, "..", "LiveDash.AspNetCore", "wwwroot", "lib", "chart.js", "dist", "chart.umd.min.js");
         Assert.True(File.Exists(chartJs), $"{chartJs} is missing: run ./livedash test (its set-up restores the libraries libman.json lists)");
         var baseAddress = app.BaseAddress;
         using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
