@@ -26,6 +26,7 @@ static class DashboardPage
             <head>
             <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>LiveDash</title>
+            <link rel="icon" href="data:,">
             <link rel="stylesheet" href="{{A(assets)}}css/livedash.css">
             <link rel="stylesheet" href="{{A(assets)}}css/dashboard.css">
             </head>
