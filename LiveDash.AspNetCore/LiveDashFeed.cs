@@ -9,6 +9,15 @@ namespace LiveDash.AspNetCore;
 /// </summary>
 public sealed class LiveDashFeed
 {
+    /// <summary>The System.Diagnostics.Metrics meter the tick's figures are published on (a host may add its own instruments to it).</summary>
+    public const string MeterName = TelemetryMetrics.MeterName;
+
+    /// <summary>The most seconds <see cref="Summarize"/> covers.</summary>
+    public const int MaxSummarySeconds = RecentLatency.MaxSeconds;
+
+    /// <summary>The upper edges (ms) of the tick's end-to-end histogram bins (<see cref="Tick.Histogram"/> has one more, for the rest).</summary>
+    public static IReadOnlyList<double> HistogramEdgesMs => TelemetryAggregator.HistogramEdgesMs;
+
     readonly TelemetryRecorder _recorder;
     readonly RecentLatency _recent;
     readonly TickBroadcaster _ticks;

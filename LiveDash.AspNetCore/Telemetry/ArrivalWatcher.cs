@@ -22,7 +22,7 @@ namespace LiveDash.Telemetry;
 /// kernel's TCP_INFO alone (last data received, read when the request reaches our middleware): one
 /// system call a request instead of a re-arm and a thread wake-up. The runtime does all the reading and writing; we only look.
 /// </remarks>
-public sealed class ArrivalWatcher : IDisposable
+sealed class ArrivalWatcher : IDisposable
 {
     const int MaxEvents = 64;
     const uint EpollIn = 0x001, EpollRdHup = 0x2000, EpollOneShot = 1u << 30;

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace LiveDash.Telemetry;
 
 /// <summary>The tick's figures as System.Diagnostics.Metrics instruments on meter "LiveDash", for dotnet-counters and friends.</summary>
-public sealed class TelemetryMetrics(IMeterFactory meterFactory, TickBroadcaster broadcaster, TelemetryRecorder recorder)
+sealed class TelemetryMetrics(IMeterFactory meterFactory, TickBroadcaster broadcaster, TelemetryRecorder recorder)
 {
     public const string MeterName = "LiveDash";
     Meter? _meter;

@@ -144,7 +144,7 @@ static class StoreMetrics
 {
     public static void Attach(IMeterFactory meters, LiveDashFeed feed)
     {
-        var meter = meters.Create(TelemetryMetrics.MeterName);
+        var meter = meters.Create(LiveDashFeed.MeterName);
         meter.CreateObservableGauge("livedash.db.connections.busy", () => Read(feed, 0), "{connection}", "Database connections in use");
         meter.CreateObservableGauge("livedash.db.connections.idle", () => Read(feed, 1), "{connection}", "Idle database connections");
     }

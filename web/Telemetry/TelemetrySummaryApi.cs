@@ -15,8 +15,8 @@ public static class TelemetrySummaryApi
         app.MapGet("/admin/api/telemetry/summary", (string? seconds, LiveDashFeed feed) =>
         {
             var n = 10;
-            if (seconds is not null && (!int.TryParse(seconds, out n) || n < 1 || n > RecentLatency.MaxSeconds))
-                return Results.BadRequest(new ApiError($"seconds must be a whole number from 1 to {RecentLatency.MaxSeconds}", "seconds"));
+            if (seconds is not null && (!int.TryParse(seconds, out n) || n < 1 || n > LiveDashFeed.MaxSummarySeconds))
+                return Results.BadRequest(new ApiError($"seconds must be a whole number from 1 to {LiveDashFeed.MaxSummarySeconds}", "seconds"));
             var s = feed.Summarize(n);
             var mode = s.Label is { } label && Enum.IsDefined((StoreMode)label) ? (StoreMode)label : StoreMode.Async;
             return Results.Ok(new StoreSummary(s.Seconds, s.Requests, s.Rps, mode.ToString(), s.EndToEnd, s.InApp, s.WaitingForThread));
