@@ -1,4 +1,5 @@
 using LiveDash.Admin;
+using LiveDash.AspNetCore;
 using LiveDash.Site;
 using LiveDash.Load;
 using LiveDash.Farm;
@@ -9,7 +10,9 @@ using LiveDash.Telemetry;
 ValidatedOptionsExtensions.ExplainBadSettings();
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddTelemetry();
+var telemetry = builder.AddTelemetry();
+builder.Services.AddLiveDash(o => o.ForStore(telemetry));
+builder.WebHost.UseLiveDash();
 builder.AddStore();
 builder.AddAdmin();
 builder.AddSite();
@@ -35,6 +38,7 @@ app.UseAuthorization();
 app.MapStoreApi();
 app.MapAdminApi();
 app.MapLoad();
+app.MapLiveDash(TelemetryExtensions.DashboardPath).ForStore();
 app.MapTelemetry();
 app.MapFarm();
 app.MapRazorPages();

@@ -22,30 +22,41 @@ public sealed class TelemetryOptions : IValidatedOptions
 }
 
 /// <summary>The store on the LiveDash library: its labels (mode, server model), gauges, markers and admin APIs.</summary>
-public static class StoreTelemetryExtensions
+public static class TelemetryExtensions
 {
     public const string HubPath = "/hubs/telemetry";
     public const string DashboardPath = "/livedash";
 
     public static bool TelemetryEnabled(this IServiceProvider services) => services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Enabled;
 
-    public static void AddTelemetry(this WebApplicationBuilder builder)
+    /// <summary>The store's side: section "Telemetry", its labels (mode, server model), gauges and database round trips.</summary>
+    public static TelemetryOptions AddTelemetry(this WebApplicationBuilder builder)
     {
         var options = builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
-        builder.Services.AddLiveDash(o =>
-        {
-            o.Enabled = options.Enabled;
-            o.MeasureArrival = options.MeasureArrival;
-            o.HubPath = HubPath;
-            o.UnmeasuredPaths.Add("/hubs");
-        });
-        builder.WebHost.UseLiveDash();
         builder.Services.AddSingleton<ILiveDashLabels, StoreLabels>();
         builder.Services.AddSingleton<DbPoolMonitor>();
         builder.Services.AddSingleton<LectureBoard>();
         builder.Services.AddSingleton<ILiveDashGauges, StoreGauges>();
-        if (!options.Enabled) return;
-        builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
+        if (options.Enabled) builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
+        return options;
+    }
+
+    /// <summary>The library as the store uses it: the hub where the store's dashboards have always found it; no hub's connection is a request.</summary>
+    public static void ForStore(this AspNetCore.LiveDashOptions library, TelemetryOptions options)
+    {
+        library.Enabled = options.Enabled;
+        library.MeasureArrival = options.MeasureArrival;
+        library.HubPath = HubPath;
+        library.UnmeasuredPaths.Add("/hubs");
+    }
+
+    /// <summary>The store's /dashboard is public, so the hub and assets are open to all; the library's own page and summary are for admins.</summary>
+    public static void ForStore(this LiveDashEndpoints livedash)
+    {
+        livedash.Hub.AllowAnonymous();
+        livedash.Assets.AllowAnonymous();
+        livedash.Page.RequireAuthorization(AdminExtensions.ApiPolicy);
+        livedash.Api.RequireAuthorization(AdminExtensions.ApiPolicy);
     }
 
     /// <summary>Settings changes and resets become the dashboards' markers; the database pool joins the "LiveDash" meter.</summary>
@@ -71,12 +82,6 @@ public static class StoreTelemetryExtensions
 
     public static void MapTelemetry(this WebApplication app)
     {
-        // The store's dashboard is public; the library's own page and summary stay admin-only.
-        var livedash = app.MapLiveDash(DashboardPath);
-        livedash.Hub.AllowAnonymous();
-        livedash.Assets.AllowAnonymous();
-        livedash.Page.RequireAuthorization(AdminExtensions.ApiPolicy);
-        livedash.Api.RequireAuthorization(AdminExtensions.ApiPolicy);
         app.MapClientTicksApi();
         app.MapTelemetrySummaryApi();
         app.MapLectureApi();

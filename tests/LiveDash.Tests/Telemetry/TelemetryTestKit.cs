@@ -25,7 +25,7 @@ sealed class TelemetryTestKit : IDisposable
         Recorder = _services.GetRequiredService<TelemetryRecorder>();
         Recent = _services.GetRequiredService<RecentLatency>();
         Aggregator = _services.GetRequiredService<TelemetryAggregator>();
-        StoreTelemetryExtensions.Bridge(Settings, _services.GetRequiredService<LiveDashFeed>());
+        TelemetryExtensions.Bridge(Settings, _services.GetRequiredService<LiveDashFeed>());
     }
 
     /// <summary>A request that took <paramref name="micros"/> µs in the app, with <paramref name="roundTrips"/> database round trips of a third of it each at most;
