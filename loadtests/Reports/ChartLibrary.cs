@@ -2,13 +2,13 @@ using LiveDash.LoadTests.Admin;
 
 namespace LiveDash.LoadTests.Reports;
 
-/// <summary>Chart.js as restored into web/wwwroot/lib/ (libman.json), read so reports can inline it and stay self-contained.</summary>
+/// <summary>Chart.js as restored into LiveDash.AspNetCore/wwwroot/lib/ (libman.json), read so reports can inline it and stay self-contained.</summary>
 public static class ChartLibrary
 {
     public static string? Load()
     {
         if (RepositoryRoot.Find() is not { } root) return null;
-        var lib = Path.Combine(root, "web", "wwwroot", "lib");
+        var lib = Path.Combine(root, "LiveDash.AspNetCore", "wwwroot", "lib");
         if (!Directory.Exists(lib)) return null;
         var file = Directory.EnumerateFiles(lib, "chart.umd*.js", SearchOption.AllDirectories)
             .OrderByDescending(f => f.Contains(".min.", StringComparison.Ordinal))

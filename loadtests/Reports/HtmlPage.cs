@@ -51,7 +51,7 @@ public sealed class HtmlPage(string title)
             .Append(".note{background:#fff6d6;border:1px solid #e6c200;padding:.6rem}.fail{color:#b00020;font-weight:bold}.pass{color:#1b7f2a}</style>\n</head><body>\n")
             .Append("<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n");
         if (library is null)
-            html.Append("<p class=\"note\">Charts need Chart.js, which was not found under web/wwwroot/lib/ when this report was written ")
+            html.Append("<p class=\"note\">Charts need Chart.js, which was not found under LiveDash.AspNetCore/wwwroot/lib/ when this report was written ")
                 .Append("(it is restored from libman.json by ./livedash up). The tables below hold every figure.</p>\n");
         html.Append(_body);
         html.Append("<script id=\"run-data\" type=\"application/json\">").Append(JsonSerializer.Serialize(data, Json)).Append("</script>\n");
