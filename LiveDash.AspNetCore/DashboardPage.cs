@@ -57,6 +57,9 @@ static class DashboardPage
                 <label class="check"><input type="checkbox" id="logscale"> log latency axis</label>
                 <span class="muted" id="dropped" hidden></span>
               </section>
+              <section class="starvation" id="starvation" role="status" aria-live="polite" hidden>
+                <strong id="starvation-title"></strong> <span id="starvation-what"></span> <span class="little" id="starvation-little"></span>
+              </section>
               <section class="empty panel" id="empty">
                 <h2>Waiting for requests</h2>
                 <p>The charts fill in as soon as this app gets traffic.</p>

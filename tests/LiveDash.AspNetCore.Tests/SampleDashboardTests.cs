@@ -2,14 +2,14 @@ using Microsoft.Playwright;
 
 namespace LiveDash.AspNetCore.Tests;
 
-/// <summary>The sample's /livedash in Debian's Chromium: it connects to the hub and draws the sample's own requests live.</summary>
+/// <summary>The sample's /livedash in Debian's Chromium: it connects to the hub, draws the sample's own requests live, and 60 blocking clients raise the starvation banner.</summary>
 public class SampleDashboardTests
 {
     static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
     [Fact]
-    public async Task TheDashboardDrawsTheSamplesRequestsLive()
+    public async Task TheDashboardDrawsTheSamplesRequestsLiveAndExplainsAStarvedPool()
     {
         await using var app = await SampleProcess.StartAsync(SampleProcess.SampleDll());
         using var playwright = await Playwright.CreateAsync();
@@ -26,7 +26,7 @@ public class SampleDashboardTests
         }");
 
         using var stop = new CancellationTokenSource();
-        var traffic = Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        var traffic = Task.WhenAll(Enumerable.Range(0, 60).Select(async _ =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -43,6 +43,9 @@ public class SampleDashboardTests
             Assert.True(await page.Locator("#empty").IsHiddenAsync());
             // The ticks' waterfall samples name the sample's own route.
             await page.WaitForFunctionAsync("() => window.routes.has('/blocking')", null, wait);
+            await page.WaitForFunctionAsync("() => document.getElementById('dash').dataset.starving === 'true'", null, wait);
+            Assert.Contains("waiting for a thread-pool thread", await page.TextContentAsync("#starvation-title"));
+            Assert.Contains("Little's law", await page.TextContentAsync("#starvation-little"));
             Assert.Empty(errors);
         }
         finally

@@ -8,6 +8,7 @@ import { createWaterfall } from './waterfall.js';
 import { createHistogram } from './histogram.js';
 import { createClients } from './clients.js';
 import { renderStrip } from './figures.js';
+import { wireStarvationBanner } from './starvation.js';
 
 const root = $('dash');
 
@@ -92,6 +93,7 @@ function start() {
 
     connectHub(root.dataset.hub, { onItem: onTick, onStatus: setConnection });
     wireToolbar(view);
+    wireStarvationBanner(root, view);
 }
 
 start();
