@@ -159,7 +159,13 @@ public sealed class MongoStore(IMongoClient client, MongoConnectionSettings conn
         var filter = new BsonDocument("_id", id);
         if (ms > 0) filter.Add("$where", $"sleep({ms}) || true");
         var find = _db.GetCollection<BsonDocument>(collection).Find(filter).Limit(1);
-        return await Guard(async ? new ValueTask<BsonDocument?>(find.FirstOrDefaultAsync(ct)!) : new ValueTask<BsonDocument?>(find.FirstOrDefault()), ms).ConfigureAwait(false);
+        try
+        {
+            var doc = async ? await find.FirstOrDefaultAsync(ct).ConfigureAwait(false) : find.FirstOrDefault();
+            if (ms > 0) _latencyError = null;
+            return doc;
+        }
+        catch (MongoCommandException e) when (ms > 0 && RefusesJavaScript(e)) { throw LatencyRefused(e); }
     }
 
     async ValueTask<BsonDocument> OneFacet(string collection, List<BsonDocument> pipeline, int ms, bool async, CancellationToken ct)
@@ -171,7 +177,13 @@ public sealed class MongoStore(IMongoClient client, MongoConnectionSettings conn
             }))));
         var coll = _db.GetCollection<BsonDocument>(collection);
         PipelineDefinition<BsonDocument, BsonDocument> definition = pipeline;
-        var docs = await Guard(async ? new ValueTask<List<BsonDocument>>(AggregateAsync(coll, definition, ct)) : new ValueTask<List<BsonDocument>>(coll.Aggregate(definition).ToList()), ms).ConfigureAwait(false);
+        List<BsonDocument> docs;
+        try
+        {
+            docs = async ? await AggregateAsync(coll, definition, ct).ConfigureAwait(false) : coll.Aggregate(definition).ToList();
+            if (ms > 0) _latencyError = null;
+        }
+        catch (MongoCommandException e) when (ms > 0 && RefusesJavaScript(e)) { throw LatencyRefused(e); }
         return docs.Count == 1 ? docs[0] : throw new FormatException($"a $facet aggregation returned {docs.Count} documents instead of 1");
     }
 
@@ -182,21 +194,12 @@ public sealed class MongoStore(IMongoClient client, MongoConnectionSettings conn
     }
 
     /// <summary>A refused latency knob is a configuration problem the health page should name plainly, not a 500.</summary>
-    async ValueTask<T> Guard<T>(ValueTask<T> command, int ms)
+    StoreUnavailableException LatencyRefused(MongoCommandException e)
     {
-        try
-        {
-            var result = await command.ConfigureAwait(false);
-            if (ms > 0 && _latencyError is not null) _latencyError = null;
-            return result;
-        }
-        catch (MongoCommandException e) when (ms > 0 && RefusesJavaScript(e))
-        {
-            _latencyError = $"MongoDB refused the latency knob's server-side JavaScript: {e.ErrorMessage} (code {e.Code}). " +
-                "Enable JavaScript on the server (security.javascriptEnabled: true) or set the database latency to 0.";
-            logger.LogWarning("{Error}", _latencyError);
-            throw new StoreUnavailableException(_latencyError, e);
-        }
+        _latencyError = $"MongoDB refused the latency knob's server-side JavaScript: {e.ErrorMessage} (code {e.Code}). " +
+            "Enable JavaScript on the server (security.javascriptEnabled: true) or set the database latency to 0.";
+        logger.LogWarning("{Error}", _latencyError);
+        return new StoreUnavailableException(_latencyError, e);
     }
 
     /// <summary>The sync path never awaits anything incomplete: it is the driver's blocking API, run to the end here.</summary>
@@ -256,11 +259,12 @@ public sealed class MongoStore(IMongoClient client, MongoConnectionSettings conn
 
     static ProductSummary ReadSummary(BsonDocument d) => new(d["_id"].ToInt32(), d["name"].AsString, d["category"].AsString, Money(d, "price"));
 
-    static decimal Money(BsonDocument doc, string name) => doc[name] switch
+    /// <summary>Cents, at scale 2 as PostgreSQL's numeric(10,2) gives them (decimal128 keeps 104.9 as 104.9), so both backends answer alike.</summary>
+    static decimal Money(BsonDocument doc, string name) => decimal.Round(doc[name] switch
     {
         BsonDecimal128 d => Decimal128.ToDecimal(d.Value),
         BsonInt32 i => i.Value,
         BsonInt64 l => l.Value,
         var other => throw new FormatException($"field '{name}' is {other.BsonType}, expected decimal128"),
-    };
+    }, 2) + 0.00m;
 }
