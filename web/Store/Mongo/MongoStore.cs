@@ -232,7 +232,16 @@ public sealed class MongoStore(IMongoClient client, MongoConnectionSettings conn
         _ => false,
     };
 
-    static StoreUnavailableException Unavailable(Exception e) => new($"MongoDB is unreachable: {e.Message}", e);
+    static StoreUnavailableException Unavailable(Exception e) => new($"MongoDB is unreachable: {e.Message}{StarvationHint(e)}", e);
+
+    /// <summary>
+    /// The driver's synchronous connect waits for Socket.ConnectAsync, whose completion needs a thread-pool thread: under
+    /// a starved pool no new connection opens (docs/running-on-mongodb.md). Said in the log and health view when it happens.
+    /// </summary>
+    static string StarvationHint(Exception e) =>
+        ThreadPool.PendingWorkItemCount > 0 && (e.ToString().Contains("Timed out connecting", StringComparison.Ordinal))
+            ? $" (the thread pool is starved, {ThreadPool.PendingWorkItemCount} work items waiting: the driver cannot open a connection until a pool thread is free; open connections still serve)"
+            : "";
 
     static bool RefusesJavaScript(MongoCommandException e) =>
         e.Code == 139 // JSInterpreterFailure
