@@ -42,17 +42,21 @@ public sealed class MongoWorkerTests(MongoKestrelApp app) : IClassFixture<MongoK
         }));
     }
 
+    /// <summary>The short request on its own: the median of three.</summary>
     static async Task<double> Alone(HttpClient http)
     {
-        var best = double.MaxValue;
+        var took = new List<double>();
         for (var i = 0; i < 3; i++)
         {
             var r = (await Send(http, (Short, 0)))[0];
             Assert.Equal(HttpStatusCode.OK, r.Status);
-            best = Math.Min(best, r.DoneMs - r.SentMs);
+            took.Add(r.DoneMs - r.SentMs);
         }
-        return best;
+        return took.Order().ElementAt(1);
     }
+
+    static string Describe(IEnumerable<(int Number, HttpStatusCode Status, double SentMs, double DoneMs)> results) =>
+        string.Join("; ", results.Select(r => $"{r.Number} sent {r.SentMs:0} done {r.DoneMs:0} ms"));
 
     static string Order(IEnumerable<(int Number, HttpStatusCode Status, double SentMs, double DoneMs)> results) =>
         string.Join(",", results.OrderBy(r => r.DoneMs).Select(r => r.Number));
@@ -65,7 +69,7 @@ public sealed class MongoWorkerTests(MongoKestrelApp app) : IClassFixture<MongoK
             var alone = await Alone(http);
             var results = await Send(http, (Long1, 0), (Long2, 200), (Short, 400));
             Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
-            Assert.Equal("1,2,3", Order(results));
+            Assert.True(Order(results) == "1,2,3", $"finished {Order(results)}: {Describe(results)}");
             var took = results[2].DoneMs - results[2].SentMs;
             Assert.True(took >= 3 * alone, $"the short request took {took:0} ms, {took / alone:0.0}x its {alone:0} ms alone");
         });
@@ -79,7 +83,7 @@ public sealed class MongoWorkerTests(MongoKestrelApp app) : IClassFixture<MongoK
             var alone = await Alone(http);
             var results = await Send(http, (Long1, 0), (Long2, 200), (Short, 400));
             Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
-            Assert.Equal("1,3,2", Order(results));
+            Assert.True(Order(results) == "1,3,2", $"finished {Order(results)}: {Describe(results)}");
             var took = results[2].DoneMs - results[2].SentMs;
             Assert.True(took <= 1.3 * alone, $"the short request took {took:0} ms, {took / alone:0.00}x its {alone:0} ms alone");
         });
