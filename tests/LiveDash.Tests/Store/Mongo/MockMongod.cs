@@ -33,13 +33,18 @@ public sealed class MockMongod : IDisposable
     public string ConnectionString(string options = "") => $"mongodb://127.0.0.1:{Port}/livedash_test{(options.Length > 0 ? "?" + options : "")}";
 
     /// <summary>The requests the mock received since the last call (opcode, command, doc), oldest first.</summary>
-    public List<BsonDocument> Recorded()
+    public List<BsonDocument> Recorded() => GetRecorded("requests");
+
+    /// <summary>Every connection's handshake since the mock started (opcode, command, doc with the client metadata).</summary>
+    public List<BsonDocument> Handshakes() => GetRecorded("handshakes");
+
+    List<BsonDocument> GetRecorded(string part)
     {
         var client = new MongoClient(ConnectionString("appName=recorder"));
         try
         {
             var reply = client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("getRecorded", 1));
-            return reply["requests"].AsBsonArray.Select(r => r.AsBsonDocument).ToList();
+            return reply[part].AsBsonArray.Select(r => r.AsBsonDocument).ToList();
         }
         finally { client.Dispose(); }
     }

@@ -9,7 +9,8 @@ Replies are never delayed inside a MockupDB responder (its server loop holds one
 so one slow reply never holds another connection.
 
 Prints the port it listens on (127.0.0.1), then serves until stdin closes. Commands for tests:
-  getRecorded     the requests received since the last call (opcode, command, document), oldest first
+  getRecorded     the requests received since the last call (opcode, command, document), oldest first,
+                  and every handshake since the start
   mockJavaScript  false: refuse $where/$function as a server run with --noscripting does; true: honour sleep()
 
     usage: mock_mongod.py [--port N] [--state FILE] [--max-wire-version N]
@@ -40,9 +41,11 @@ collections = {}        # name -> OrderedDict(_id -> document)
 field_indexes = {}      # (collection, field) -> {value: [documents]}, built on first use, dropped on writes
 cursors = {}
 recorded = deque(maxlen=5000)
+handshakes = deque(maxlen=1000)  # every connection's first hello/isMaster (with the client metadata), never cleared
 connection_ids = {}
 next_connection_id = itertools.count(1)
 javascript = {"enabled": True}
+OP_QUERY, OP_MSG = 2004, 2013
 SLEEP = re.compile(r"sleep\(\s*(\w+)\s*\)")
 
 
@@ -160,7 +163,10 @@ def handle(request):
 def record(request, name, doc):
     if name == "insert":
         doc = OrderedDict((k, v) for k, v in doc.items() if k != "documents")
-    recorded.append(OrderedDict([("opcode", type(request).__name__), ("command", name), ("doc", doc)]))
+    entry = OrderedDict([("opcode", {OP_QUERY: "OP_QUERY", OP_MSG: "OP_MSG"}.get(request.opcode, str(request.opcode))), ("command", name), ("doc", doc)])
+    recorded.append(entry)
+    if "client" in doc:
+        handshakes.append(entry)
 
 
 def hello_reply(request):
@@ -192,7 +198,7 @@ def dispatch(request):
         with lock:
             items = list(recorded)
             recorded.clear()
-        return OrderedDict([("requests", items)]), 0
+        return OrderedDict([("requests", items), ("handshakes", list(handshakes))]), 0
     if name == "mockJavaScript":
         javascript["enabled"] = bool(doc["mockJavaScript"])
         return OrderedDict(), 0
