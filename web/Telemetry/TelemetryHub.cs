@@ -22,7 +22,7 @@ public sealed class TelemetryHub(TickBroadcaster broadcaster) : Hub<ITelemetryCl
         try
         {
             await foreach (var tick in subscription.Reader.ReadAllAsync(stop.Token))
-                yield return new TickFrame(subscription.Dropped, tick);
+                yield return new TickFrame(subscription.Dropped, tick, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LiveDash.Admin;
 using Microsoft.AspNetCore.SignalR;
 
@@ -14,31 +15,48 @@ sealed class TelemetryTicker(
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// On a dedicated thread, like the farm's publisher: the ticker reports on a thread pool that may be starving,
+    /// so it must not wait in that pool's queue (a PeriodicTimer's continuation would).
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         settings.Changed += PushChange;
         metrics.Attach();
-        try
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
         {
-            using var timer = new PeriodicTimer(Interval);
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            try
             {
-                try
-                {
-                    broadcaster.Publish(aggregator.Collect());
-                }
-                catch (Exception e)
-                {
-                    logger.LogError(e, "Telemetry tick failed");
-                }
+                TickLoop(stoppingToken);
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            finally
+            {
+                settings.Changed -= PushChange;
+                done.TrySetResult();
+            }
+        }) { IsBackground = true, Name = "LiveDash telemetry ticker" }.Start();
+        return done.Task;
+    }
+
+    void TickLoop(CancellationToken stoppingToken)
+    {
+        var next = Stopwatch.GetTimestamp();
+        var interval = (long)(Interval.TotalSeconds * Stopwatch.Frequency);
+        while (true)
         {
-        }
-        finally
-        {
-            settings.Changed -= PushChange;
+            next += interval;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait < -Interval) next = Stopwatch.GetTimestamp();   // fell behind by a whole tick: skip, do not burst
+            if (stoppingToken.WaitHandle.WaitOne(wait > TimeSpan.Zero ? wait : TimeSpan.Zero)) return;
+            try
+            {
+                broadcaster.Publish(aggregator.Collect());
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Telemetry tick failed");
+            }
         }
     }
 
