@@ -51,6 +51,7 @@ public static class OpenTelemetryExtensions
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddAttributes(attributes))
             .WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new RequestsSampler()))
                 .AddSource(TelemetryActivities.SourceName)
                 // A hub connection (the dashboard's) lasts as long as the page is open: not a request to trace.
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/hubs"))
@@ -77,4 +78,14 @@ public static class OpenTelemetryExtensions
             attributes["service.instance.id"] = string.IsNullOrWhiteSpace(instance) ? $"{Environment.MachineName}-{Environment.ProcessId}" : instance;
         return attributes;
     }
+}
+
+/// <summary>
+/// Traces requests: a span with no parent is kept unless it is a client call (the farm's listener and the
+/// dashboard's figures query the database every second outside any request; those would be noise).
+/// </summary>
+sealed class RequestsSampler : Sampler
+{
+    public override SamplingResult ShouldSample(in SamplingParameters parameters) =>
+        new(parameters.Kind == System.Diagnostics.ActivityKind.Client ? SamplingDecision.Drop : SamplingDecision.RecordAndSample);
 }
