@@ -61,6 +61,20 @@ public class OpenTelemetryTests(ITestOutputHelper output)
         var asyncWait = async.Skip(async.Count / 3).Average(r => r.Wait!.DurationMs);   // after the first third: the pool has settled
         output.WriteLine($"Async: {async.Count} traced, 'waiting for a thread' mean {asyncWait:0.0} ms");
         Assert.True(asyncWait < 30, $"with threads to spare the wait is short: {asyncWait:0.0} ms");
+
+        // Two workers in Sync: 20 requests at once queue for them, and their traces say so.
+        (await admin.PutAsJsonAsync("/admin/api/settings", new { mode = "Sync", workers = 2 }, ct)).EnsureSuccessStatusCode();
+        using (var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(30) })
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(async c => (await http.GetAsync($"/api/orders?user={1 + c % 10}", ct)).EnsureSuccessStatusCode()));
+        var children = (await SettledSpansAsync(dashboard, service, ct)).Where(s => s.ParentId is not null).ToLookup(s => s.ParentId!);
+        var onWorkers = (await dashboard.SpansAsync(service, ct))
+            .Where(s => s.Name == ServerSpan && s.Attributes.GetValueOrDefault(TelemetryActivities.ServerModelAttribute) == "2 workers").ToList();
+        var queued = onWorkers.Select(s => children[s.Id].FirstOrDefault(c => c.Name == TelemetryActivities.QueuedForWorkerName)).OfType<AspireDashboard.Span>().ToList();
+        output.WriteLine($"2 workers: {onWorkers.Count} traced, {queued.Count} 'queued for a worker', longest {queued.Max(q => q.DurationMs):0} ms");
+        Assert.Equal(20, onWorkers.Count);
+        Assert.Equal(20, queued.Count);
+        // Ten rounds of two 50 ms round trips on two workers: the last waits for about nine rounds.
+        Assert.True(queued.Max(q => q.DurationMs) > 300, $"the longest wait for a worker: {queued.Max(q => q.DurationMs):0} ms");
     }
 
     [Fact]
