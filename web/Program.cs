@@ -10,6 +10,7 @@ ValidatedOptionsExtensions.ExplainBadSettings();
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTelemetry();
+builder.AddLiveDashOpenTelemetry();
 builder.AddStore();
 builder.AddAdmin();
 builder.AddSite();

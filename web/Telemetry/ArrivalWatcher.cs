@@ -179,6 +179,7 @@ public sealed class ArrivalWatcher : IDisposable
         StoreMode _mode;
         long _received, _arrived, _ended;
         bool _measured;
+        System.Diagnostics.ActivityContext _trace;
 
         internal ulong Id => id;
 
@@ -221,6 +222,7 @@ public sealed class ArrivalWatcher : IDisposable
             _arrived = arrived;
             _ended = ended;
             _measured = measured;
+            _trace = TelemetryActivities.CurrentContext();
             Volatile.Write(ref _sendState, Pending);
             Control(CtlMod);
         }
@@ -249,6 +251,7 @@ public sealed class ArrivalWatcher : IDisposable
             }
             var end = Math.Max(sent, _ended);
             watcher._recorder.RecordEndToEnd(_mode, end - _received, _arrived - _received + end - _ended, _measured);
+            TelemetryActivities.WaitedToSend(_trace, _ended, end);
             Volatile.Write(ref _sendState, None);
         }
 

@@ -31,6 +31,7 @@ public static class TelemetryExtensions
     {
         var options = builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
         builder.Services.AddSignalR().AddJsonProtocol();
+        builder.Services.AddSingleton<TelemetryInstruments>();
         builder.Services.AddSingleton<TelemetryRecorder>();
         builder.Services.AddSingleton<TickBroadcaster>();
         builder.Services.AddSingleton<DbPoolMonitor>();

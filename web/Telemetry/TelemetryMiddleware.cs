@@ -42,6 +42,7 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         timeline.Start(arrived, received, settings.Current.Mode);
         if (context.Request.Headers.TryGetValue(SentHeader, out var sent)) NoteClientSend(timeline, sent.ToString());
         RequestTimeline.Current = timeline;
+        TelemetryActivities.RequestArrived(timeline, settings.Current);
         recorder.RequestStarted();
         var failed = false;
         try

@@ -9,7 +9,7 @@ namespace LiveDash.Telemetry;
 /// The hot path's side of telemetry: lock-free counters, per-mode histograms and a reservoir sample
 /// of completed requests, swapped out whole by the aggregator every tick.
 /// </summary>
-public sealed class TelemetryRecorder
+public sealed class TelemetryRecorder(TelemetryInstruments? instruments = null)
 {
     public const int WaterfallSize = 100;
     public const int ModeCount = 3;
@@ -67,8 +67,10 @@ public sealed class TelemetryRecorder
         window.InApp[mode].Record(Microseconds(timeline.Ended - timeline.Arrived));
         if (!endToEndLater) RecordEndToEnd(window, mode, timeline.Ended - timeline.Received, timeline.Arrived - timeline.Received, timeline.ReceivedMeasured);
         Interlocked.Increment(ref _requestsByMode[mode]);
-        if (timeline.Failed || timeline.Status >= 500) Interlocked.Increment(ref _errors);
+        var failed = timeline.Failed || timeline.Status >= 500;
+        if (failed) Interlocked.Increment(ref _errors);
         else Interlocked.Increment(ref _ok);
+        instruments?.RequestCompleted(timeline.Mode, failed);
         Interlocked.Increment(ref _total);
         Interlocked.Decrement(ref _inFlight);
 
@@ -86,9 +88,11 @@ public sealed class TelemetryRecorder
     public void RecordEndToEnd(StoreMode mode, long endToEndTicks, long waitTicks, bool measured) =>
         RecordEndToEnd(Volatile.Read(ref _current), (int)mode % ModeCount, endToEndTicks, waitTicks, measured);
 
-    static void RecordEndToEnd(Window window, int mode, long endToEndTicks, long waitTicks, bool measured)
+    void RecordEndToEnd(Window window, int mode, long endToEndTicks, long waitTicks, bool measured)
     {
-        window.EndToEnd[mode].Record(Microseconds(endToEndTicks));
+        var endToEnd = Microseconds(endToEndTicks);
+        window.EndToEnd[mode].Record(endToEnd);
+        instruments?.EndToEnd((StoreMode)mode, endToEnd, measured ? Microseconds(waitTicks) : 0, measured);
         if (!measured) return;
         window.WaitForThread.Record(Microseconds(waitTicks));
         Interlocked.Increment(ref window.Measured);
