@@ -19,6 +19,9 @@ public interface ILiveDashLabels
 
     /// <summary>A coarse second label the host is set to now (the store's server model); per-label totals are kept per (label, model).</summary>
     int Model { get; }
+
+    /// <summary>How a model is named on traces (attribute <c>livedash.server_model</c>).</summary>
+    string ModelName(int model) => model.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The default: every request is labelled "all".</summary>

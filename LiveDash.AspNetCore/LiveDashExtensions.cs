@@ -25,7 +25,8 @@ public static class LiveDashExtensions
         services.AddSignalR().AddJsonProtocol();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILiveDashLabels, LiveDashLabels>();
-        services.TryAddSingleton(sp => new TelemetryRecorder(sp.GetRequiredService<ILiveDashLabels>().Names.Count));
+        services.TryAddSingleton<TelemetryInstruments>();
+        services.TryAddSingleton(sp => new TelemetryRecorder(sp.GetRequiredService<ILiveDashLabels>().Names.Count, sp.GetRequiredService<TelemetryInstruments>()));
         services.TryAddSingleton<TickBroadcaster>();
         services.TryAddSingleton<RecentLatency>();
         services.TryAddSingleton<TelemetryAggregator>();

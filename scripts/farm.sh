@@ -1,4 +1,5 @@
-# Sourced by ./livedash: `up --instances N`, N app instances behind Debian's HAProxy on one port.
+# Sourced by ./livedash: `up --instances N`, N app instances behind Debian's HAProxy on one port
+# (each its own OpenTelemetry service.instance.id, from LiveDash__Instance, when up --otel is given).
 
 # HAProxy in front of app-1..app-N: round robin, health checks on /api/health, stats at /haproxy?stats.
 # A browser is kept on one instance by a cookie (SignalR's negotiate and connect must meet the same one);
@@ -34,8 +35,8 @@ write_haproxy_config() { # file port instances
     } > "$file"
 }
 
-up_farm() { # port instances
-    local port=$1 n=$2 p i
+up_farm() { # port instances otel(0|1)
+    local port=$1 n=$2 otel=${3:-0} p i
     for p in $(seq "$port" $((port + n))); do
         timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null && die "port $p is already in use on 127.0.0.1 (--instances $n needs $port..$((port + n))); choose another with --port N"
     done
@@ -52,6 +53,7 @@ up_farm() { # port instances
     case ";${conn,,}" in *";maximum pool size="*|*";maxpoolsize="*) ;; *) conn="${conn%;};Maximum Pool Size=$((250 / n))" ;; esac
     setup_assets
     build "$ROOT/web/LiveDash.Web.csproj"
+    if [ "$otel" -eq 1 ]; then start_otel_dashboard "$port"; fi
     local url="http://127.0.0.1:$port" cfg="$STATE/haproxy-$port.cfg" proxy_pid="" app_pids=()
     stop_farm() {
         trap - INT TERM EXIT
@@ -59,6 +61,7 @@ up_farm() { # port instances
         local pid
         for pid in "${app_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
         for pid in "${app_pids[@]}"; do stop_process "$pid"; done
+        stop_otel_dashboard
         rm -f "$cfg"
         if [ $started_db -eq 1 ]; then cluster_stop; fi
     }
@@ -69,7 +72,7 @@ up_farm() { # port instances
         ConnectionStrings__Postgres="$conn" LiveDash__StateDir="$STATE" ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}" \
             LiveDash__Farm="${LIVEDASH_FARM:-default}" LiveDash__Instance="app-$i" LiveDash__InstanceUrl="http://127.0.0.1:$((port + i))" \
             LiveDash__ProxyStatsUrl="$url/haproxy?stats" \
-            dotnet "$WEB_DLL" --urls "http://127.0.0.1:$((port + i))" --contentRoot "$ROOT/web" &
+            "$WEB_APP" --urls "http://127.0.0.1:$((port + i))" --contentRoot "$ROOT/web" &
         app_pids+=($!)
     }
     # The first instance alone: it seeds the database and creates the admin password and keys the others share.

@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""Restores exactly the files libman.json lists, at its versions, from the npm registry, and the
-reference data scripts/npm-pins.json lists (the BSON corpus the Mongo tests read).
+"""Restores exactly the files libman.json lists, at its versions, from the npm registry.
 
 LibMan and its CDNs are unreachable here, so this does what `libman restore` would: for each
 package it runs `npm pack name@version`, refuses the tarball unless its sha512 matches the
@@ -106,7 +105,7 @@ def load(path):
 
 def main():
     pins = load(PINS)
-    entries = load(MANIFEST).get("libraries", []) + pins.get("referenceData", [])
+    entries = load(MANIFEST).get("libraries", [])
     for entry in entries:
         library, destination, files = entry["library"], entry["destination"], entry.get("files") or []
         if not files:

@@ -178,6 +178,7 @@ sealed class ArrivalWatcher : IDisposable
         int _mode;
         long _received, _arrived, _ended;
         bool _measured;
+        System.Diagnostics.ActivityContext _trace;
 
         internal ulong Id => id;
 
@@ -220,6 +221,7 @@ sealed class ArrivalWatcher : IDisposable
             _arrived = arrived;
             _ended = ended;
             _measured = measured;
+            _trace = TelemetryActivities.CurrentContext();
             Volatile.Write(ref _sendState, Pending);
             Control(CtlMod);
         }
@@ -248,6 +250,7 @@ sealed class ArrivalWatcher : IDisposable
             }
             var end = Math.Max(sent, _ended);
             watcher._recorder.RecordEndToEnd(_mode, end - _received, _arrived - _received + end - _ended, _measured);
+            TelemetryActivities.WaitedToSend(_trace, _ended, end);
             Volatile.Write(ref _sendState, None);
         }
 

@@ -26,14 +26,17 @@ public class HistoryBroadcaster<T>(Func<T, int, int, T>? backlog = null) where T
 
     public void Publish(T item)
     {
+        Subscription<T>[] subscribers;
         lock (_lock)
         {
             _history[_next] = item;
             _next = (_next + 1) % HistoryLength;
             _count = Math.Min(_count + 1, HistoryLength);
             Volatile.Write(ref _latest, item);
-            foreach (var subscriber in _subscribers.Keys) subscriber.Offer(item);
+            subscribers = [.. _subscribers.Keys];
         }
+        // Outside the lock: a waiting reader's continuation (the hub sending the item) may run right here, on the publisher's thread.
+        foreach (var subscriber in subscribers) subscriber.Offer(item);
     }
 
     /// <summary>A queue that starts with the last minute of items and then gets each new one.</summary>
@@ -63,7 +66,10 @@ public sealed class Subscription<T>
     public Subscription(int capacity)
     {
         _queue = Channel.CreateBounded<T>(
-            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = false },
+            // Synchronous continuations: a dashboard waiting for the next item is sent it on the publisher's own thread
+            // (the ticker's, not a pool thread), so a starved thread pool does not hold the send back; a reader that
+            // cannot take it at once (a full socket) goes on asynchronously and never blocks the publisher.
+            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true },
             _ => Interlocked.Increment(ref _dropped));
     }
 

@@ -22,7 +22,7 @@ sealed class TelemetryHub(TickBroadcaster broadcaster) : Hub<ITelemetryClient>
         try
         {
             await foreach (var tick in subscription.Reader.ReadAllAsync(stop.Token))
-                yield return new TickFrame(subscription.Dropped, tick);
+                yield return new TickFrame(subscription.Dropped, tick, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         }
         finally
         {

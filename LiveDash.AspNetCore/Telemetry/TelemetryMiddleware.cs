@@ -42,6 +42,7 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         timeline.Start(arrived, received, labels.Of(context));
         if (context.Request.Headers.TryGetValue(SentHeader, out var sent)) NoteClientSend(timeline, sent.ToString());
         RequestTimeline.Current = timeline;
+        TelemetryActivities.RequestArrived(timeline, labels);
         recorder.RequestStarted();
         var failed = false;
         try

@@ -12,7 +12,8 @@ namespace LiveDash.Telemetry;
 /// of completed requests, swapped out whole by the aggregator every tick.
 /// </summary>
 /// <param name="labelCount">How many request labels are kept apart (see <see cref="ILiveDashLabels"/>); 1 to <see cref="LiveDashLabels.MaxLabels"/>.</param>
-public sealed class TelemetryRecorder(int labelCount = 1)
+/// <param name="instruments">The per-request histograms and counters on meter "LiveDash" (OpenTelemetry, dotnet-counters).</param>
+public sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments? instruments = null)
 {
     public const int WaterfallSize = 100;
     public int ModeCount { get; } = Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels);
@@ -70,8 +71,10 @@ public sealed class TelemetryRecorder(int labelCount = 1)
         window.InApp[mode].Record(Microseconds(timeline.Ended - timeline.Arrived));
         if (!endToEndLater) RecordEndToEnd(window, mode, timeline.Ended - timeline.Received, timeline.Arrived - timeline.Received, timeline.ReceivedMeasured);
         Interlocked.Increment(ref _requestsByMode[mode]);
-        if (timeline.Failed || timeline.Status >= 500) Interlocked.Increment(ref _errors);
+        var failed = timeline.Failed || timeline.Status >= 500;
+        if (failed) Interlocked.Increment(ref _errors);
         else Interlocked.Increment(ref _ok);
+        instruments?.RequestCompleted(timeline.Mode, failed);
         Interlocked.Increment(ref _total);
         Interlocked.Decrement(ref _inFlight);
 
@@ -89,9 +92,11 @@ public sealed class TelemetryRecorder(int labelCount = 1)
     public void RecordEndToEnd(int mode, long endToEndTicks, long waitTicks, bool measured) =>
         RecordEndToEnd(Volatile.Read(ref _current), mode % ModeCount, endToEndTicks, waitTicks, measured);
 
-    static void RecordEndToEnd(Window window, int mode, long endToEndTicks, long waitTicks, bool measured)
+    void RecordEndToEnd(Window window, int mode, long endToEndTicks, long waitTicks, bool measured)
     {
-        window.EndToEnd[mode].Record(Microseconds(endToEndTicks));
+        var endToEnd = Microseconds(endToEndTicks);
+        window.EndToEnd[mode].Record(endToEnd);
+        instruments?.EndToEnd(mode, endToEnd, measured ? Microseconds(waitTicks) : 0, measured);
         if (!measured) return;
         window.WaitForThread.Record(Microseconds(waitTicks));
         Interlocked.Increment(ref window.Measured);

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace LiveDash.Telemetry;
 
@@ -12,37 +14,54 @@ sealed class TelemetryTicker(
     LiveDashFeed feed,
     IHubContext<TelemetryHub, ITelemetryClient> hub,
     TelemetryMetrics metrics,
-    Microsoft.Extensions.Options.IOptions<LiveDashOptions> options,
+    IOptions<LiveDashOptions> options,
     ILogger<TelemetryTicker> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// On a dedicated thread, like the farm's publisher: the ticker reports on a thread pool that may be starving,
+    /// so it must not wait in that pool's queue (a PeriodicTimer's continuation would).
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.Enabled) return;
+        if (!options.Value.Enabled) return Task.CompletedTask;
         feed.Marked += PushChange;
         metrics.Attach();
-        try
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
         {
-            using var timer = new PeriodicTimer(Interval);
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            try
             {
-                try
-                {
-                    broadcaster.Publish(aggregator.Collect());
-                }
-                catch (Exception e)
-                {
-                    logger.LogError(e, "Telemetry tick failed");
-                }
+                TickLoop(stoppingToken);
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            finally
+            {
+                feed.Marked -= PushChange;
+                done.TrySetResult();
+            }
+        }) { IsBackground = true, Name = "LiveDash telemetry ticker" }.Start();
+        return done.Task;
+    }
+
+    void TickLoop(CancellationToken stoppingToken)
+    {
+        var next = Stopwatch.GetTimestamp();
+        var interval = (long)(Interval.TotalSeconds * Stopwatch.Frequency);
+        while (true)
         {
-        }
-        finally
-        {
-            feed.Marked -= PushChange;
+            next += interval;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait < -Interval) next = Stopwatch.GetTimestamp();   // fell behind by a whole tick: skip, do not burst
+            if (stoppingToken.WaitHandle.WaitOne(wait > TimeSpan.Zero ? wait : TimeSpan.Zero)) return;
+            try
+            {
+                broadcaster.Publish(aggregator.Collect());
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Telemetry tick failed");
+            }
         }
     }
 

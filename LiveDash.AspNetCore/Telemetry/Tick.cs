@@ -100,7 +100,11 @@ public sealed record ModeSummary(
     [property: JsonPropertyName("a99")] double InAppP99 = 0,
     [property: JsonPropertyName("wk")] int Workers = 0);
 
-/// <summary>What one dashboard receives: a tick and how many ticks this dashboard has missed because it read too slowly.</summary>
+/// <summary>
+/// What one dashboard receives: a tick, how many ticks this dashboard has missed because it read too slowly, and
+/// when the server sent it (Unix ms), so the page can say how far behind the server it is.
+/// </summary>
 public sealed record TickFrame(
     [property: JsonPropertyName("d")] long Dropped,
-    [property: JsonPropertyName("k")] Tick Tick);
+    [property: JsonPropertyName("k")] Tick Tick,
+    [property: JsonPropertyName("s")] long SentUnixMs = 0);

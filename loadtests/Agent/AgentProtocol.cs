@@ -92,6 +92,10 @@ public sealed record WireHistogram(long[][] Buckets, long Sum, long Min, long Ma
     public static WireHistogram Of(LatencyHistogram histogram) =>
         new(histogram.Buckets().Select(b => new[] { b.Low, b.Count }).ToArray(), histogram.Sum, histogram.Min, histogram.Max);
 
+    /// <summary>From a compact snapshot (a finished second kept without its full histogram).</summary>
+    public static WireHistogram Of(LatencyHistogram.Snapshot snapshot) =>
+        new(snapshot.Indexes.Select((index, i) => new[] { LatencyHistogram.LowestOf(index), snapshot.Counts[i] }).ToArray(), snapshot.Sum, snapshot.Min, snapshot.Max);
+
     public void AddTo(LatencyHistogram histogram) =>
         histogram.AddBuckets(Buckets.Where(b => b.Length == 2).Select(b => (b[0], b[1])), Sum, Min, Max);
 

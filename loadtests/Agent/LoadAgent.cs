@@ -259,7 +259,10 @@ public sealed class LoadAgent
         }
         // Connections are capped generously: users can be raised mid-run, and the run's copies need one each.
         var http = LoadHttp.Create(Math.Max(scenario.MaxInFlight, ScenarioFile.MaxCopies));
-        var runner = new LoadRunner(http, _server, scenario, new RunLimits(TimeSpan.FromSeconds(Math.Min(start.DurationSeconds, MaxDurationSeconds)), RunLimits.Default.MaxRequests));
+        var runner = new LoadRunner(http, _server, scenario, new RunLimits(TimeSpan.FromSeconds(Math.Min(start.DurationSeconds, MaxDurationSeconds)), RunLimits.Default.MaxRequests))
+        {
+            KeepSecondBuckets = true,
+        };
         var run = new AgentRun(start.Run, runner, http);
         if (start.Users is { } users) runner.ChangeLoad(new LoadChange(Copies: users));
         else if (start.Rate is { } rate) runner.ChangeLoad(new LoadChange(PerSecond: rate));
@@ -382,10 +385,13 @@ public sealed class AgentRun(string id, LoadRunner runner, HttpClient http)
             for (; _nextSecond < end; _nextSecond++)
             {
                 var s = stats.At(_nextSecond);
+                var buckets = s?.Buckets();
                 outgoing.TryWrite(s is null
                     ? new RunSecond(Id, _nextSecond, 0, 0, 0, Empty, Empty, null)
-                    : new RunSecond(Id, _nextSecond, s.Requests, s.Errors, s.Dropped, WireHistogram.Of(s.Corrected), WireHistogram.Of(s.Raw),
+                    : new RunSecond(Id, _nextSecond, s.Requests, s.Errors, s.Dropped,
+                        buckets is { } b ? WireHistogram.Of(b.Corrected) : Empty, buckets is { } b2 ? WireHistogram.Of(b2.Raw) : Empty,
                         s.ErrorsByKind.IsEmpty ? null : new Dictionary<string, long>(s.ErrorsByKind)));
+                s?.ReleaseBuckets();
             }
         }
     }

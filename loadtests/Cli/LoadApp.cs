@@ -250,7 +250,9 @@ public sealed class LoadApp(TextWriter output, TextWriter errors)
         }
         try
         {
+            var memory = Agent.MemoryReport.StartIfAsked(output, cancel);
             await agent.RunAsync(cancel);
+            await memory;
             output.WriteLine($"agent {agent.Name}: stopped");
             return ExitCodes.Ok;
         }

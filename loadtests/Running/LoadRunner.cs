@@ -38,6 +38,9 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
 
     public string? ServerMode { get; init; }
 
+    /// <summary>Keep each finished second's buckets until released (an agent sends them to its server).</summary>
+    public bool KeepSecondBuckets { get; init; }
+
     /// <summary>The current phase's figures as they are recorded (null before the run starts).</summary>
     public RunStats? CurrentStats => _current?.Stats;
 
@@ -77,8 +80,8 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         var lastSecond = stats.At(stats.SecondOf(Stopwatch.GetTimestamp()) - 1);
         return new ProgressSnapshot(scenario.Name, phase.WarmUp, Math.Round(elapsed, 1), Math.Max(0, Math.Round(phase.Length - elapsed, 1)),
             stats.Requests, stats.Errors, stats.Dropped, stats.InFlight, lastSecond?.Requests ?? 0,
-            lastSecond is null ? 0 : LatencySummary.Ms(lastSecond.Corrected.ValueAtPercentile(50)),
-            lastSecond is null ? 0 : LatencySummary.Ms(lastSecond.Corrected.ValueAtPercentile(99)),
+            lastSecond is null ? 0 : LatencySummary.Ms(lastSecond.Figures().P50),
+            lastSecond is null ? 0 : LatencySummary.Ms(lastSecond.Figures().P99),
             new SortedDictionary<string, long>(stats.ErrorsByKind));
     }
 
@@ -90,12 +93,12 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
 
         if (scenario.WarmUp > TimeSpan.Zero && !cancel.IsCancellationRequested)
         {
-            var warmUp = new Phase(Math.Min(scenario.WarmUp.TotalSeconds, length), WarmUp: true, scenario.RequestTimeout);
+            var warmUp = new Phase(Math.Min(scenario.WarmUp.TotalSeconds, length), WarmUp: true, scenario.RequestTimeout, KeepSecondBuckets);
             await RunPhaseAsync(timeline, warmUp, cancel);
             Interlocked.Exchange(ref _startedRequests, 0);
         }
 
-        var measured = new Phase(length, WarmUp: false, scenario.RequestTimeout);
+        var measured = new Phase(length, WarmUp: false, scenario.RequestTimeout, KeepSecondBuckets);
         var startedAt = DateTimeOffset.Now;
         var seconds = await RunPhaseAsync(timeline, measured, cancel);
         if (cancel.IsCancellationRequested) stopReason = "cancelled";
@@ -103,11 +106,11 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         return RunResult.From(scenario, _baseAddress, ServerMode, startedAt, seconds, measured.Stats, stopReason);
     }
 
-    sealed class Phase(double length, bool WarmUp, TimeSpan requestTimeout)
+    sealed class Phase(double length, bool WarmUp, TimeSpan requestTimeout, bool keepBuckets)
     {
         public double Length { get; } = length;
         public bool WarmUp { get; } = WarmUp;
-        public RunStats Stats { get; } = new((int)Math.Ceiling(length + requestTimeout.TotalSeconds) + 2);
+        public RunStats Stats { get; } = new((int)Math.Ceiling(length + requestTimeout.TotalSeconds) + 2) { KeepSealedBuckets = keepBuckets };
         public long StartTimestamp { get; set; }
         public CancellationTokenSource Stop { get; } = new();
 

@@ -86,17 +86,17 @@ public sealed record RunResult(
             var at = stats.At(s);
             perSecond.Add(at is null
                 ? new SecondSummary(s, 0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>())
-                : new SecondSummary(s, at.Requests, at.Errors, at.Dropped,
-                    LatencySummary.Ms(at.Corrected.ValueAtPercentile(50)), LatencySummary.Ms(at.Corrected.ValueAtPercentile(90)),
-                    LatencySummary.Ms(at.Corrected.ValueAtPercentile(99)), LatencySummary.Ms(at.Corrected.Max),
-                    LatencySummary.Ms(at.Raw.ValueAtPercentile(50)), LatencySummary.Ms(at.Raw.ValueAtPercentile(99)),
-                    new SortedDictionary<string, long>(at.ErrorsByKind)));
+                : Summary(s, at, at.Figures()));
         }
         var result = new RunResult(scenario.Name, target, mode, startedAt, Math.Round(seconds, 3), stats.Requests, stats.Errors, stats.Dropped,
             LatencySummary.Of(stats.Corrected), LatencySummary.Of(stats.Raw), new SortedDictionary<string, long>(stats.ErrorsByKind),
             perSecond, Bars(stats.Corrected), stopReason, scenario.IsOpen);
         return result with { Thresholds = scenario.Thresholds.Select(result.Evaluate).ToList() };
     }
+
+    static SecondSummary Summary(int s, SecondStats at, SecondFigures f) =>
+        new(s, at.Requests, at.Errors, at.Dropped, LatencySummary.Ms(f.P50), LatencySummary.Ms(f.P90), LatencySummary.Ms(f.P99), LatencySummary.Ms(f.Max),
+            LatencySummary.Ms(f.RawP50), LatencySummary.Ms(f.RawP99), new SortedDictionary<string, long>(at.ErrorsByKind));
 
     /// <summary>The corrected histogram's non-empty buckets (about 1% wide); the report bins them on a logarithmic axis.</summary>
     internal static List<HistogramBar> Bars(LatencyHistogram histogram) =>

@@ -14,6 +14,7 @@ public class ConfigurationTests
     [InlineData("Telemetry:Enabled", "maybe", "Telemetry:Enabled")]
     [InlineData("Database:Provider", "Oracle", "Database:Provider")]
     [InlineData("Database:Seed:Users", "0", "Database:Seed:Users")]
+    [InlineData("OpenTelemetry:DashboardUrl", "127.0.0.1:18888", "OpenTelemetry:DashboardUrl")]
     public async Task BadConfigurationStopsTheAppWithAMessageNamingTheKey(string key, string value, string named)
     {
         await using var app = new LiveDashApp { ExtraSettings = new Dictionary<string, string?> { [key] = value } };

@@ -2,6 +2,13 @@ using Npgsql;
 
 namespace LiveDash.Farm;
 
+/// <summary>Another feature's messages on the farm's channel (the load runs): the listener hands it those of its kinds, on its thread.</summary>
+public interface IFarmChannelReader
+{
+    bool Reads(char kind);
+    void Read(char kind, string body);
+}
+
 /// <summary>
 /// LISTENs on the farm's channel on one dedicated connection and hands each notification on: settings to
 /// <see cref="FarmSettingsSync"/>, ticks to <see cref="FarmState"/>. After every (re)connect it re-reads the
@@ -12,6 +19,7 @@ public sealed class FarmListener(
     FarmDatabase database,
     FarmSettingsSync settingsSync,
     FarmState state,
+    IEnumerable<IFarmChannelReader> readers,
     ILogger<FarmListener> logger) : IHostedService
 {
     readonly CancellationTokenSource _stopping = new();
@@ -86,6 +94,10 @@ public sealed class FarmListener(
                     break;
                 case FarmMessage.ByeKind:
                     if (FarmMessage.ReadFrom(body) is { } leaving && leaving != farm.Instance) state.Bye(leaving);
+                    break;
+                default:
+                    foreach (var reader in readers)
+                        if (reader.Reads(payload[0])) reader.Read(payload[0], body);
                     break;
             }
         }

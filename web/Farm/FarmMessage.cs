@@ -4,11 +4,12 @@ namespace LiveDash.Farm;
 
 /// <summary>
 /// What travels on the farm's NOTIFY channel: one letter for the kind, then JSON.
-/// s = settings {v, by, s}, r = reset {by}, t = a <see cref="FarmTick"/>, b = an instance stopping {by}.
+/// s = settings {v, by, s}, r = reset {by}, t = a <see cref="FarmTick"/>, b = an instance stopping {by};
+/// l = a load-run event (LiveDash.Load.LoadEvent), L = the id of one too long for NOTIFY, kept in livedash_farm_load_events.
 /// </summary>
 static class FarmMessage
 {
-    public const char SettingsKind = 's', ResetKind = 'r', TickKind = 't', ByeKind = 'b';
+    public const char SettingsKind = 's', ResetKind = 'r', TickKind = 't', ByeKind = 'b', LoadKind = 'l', LoadStoredKind = 'L';
 
     sealed record SettingsBody(long V, string By, JsonElement S);
     sealed record FromBody(string By);

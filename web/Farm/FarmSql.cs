@@ -22,7 +22,20 @@ static class FarmSql
             old_value text NOT NULL,
             new_value text NOT NULL);
         CREATE INDEX IF NOT EXISTS livedash_farm_changes_recent ON livedash_farm_changes (farm, id DESC);
+        CREATE SEQUENCE IF NOT EXISTS livedash_farm_run_ids;
+        CREATE TABLE IF NOT EXISTS livedash_farm_load_events (
+            id bigserial PRIMARY KEY,
+            at timestamptz NOT NULL DEFAULT now(),
+            body text NOT NULL);
         """;
+
+    /// <summary>Load runs' ids are unique across every farm on the database.</summary>
+    public const string NextRunId = "SELECT nextval('livedash_farm_run_ids')";
+
+    /// <summary>A load event too long for a NOTIFY payload (8000 bytes): stored, and its id NOTIFYed.</summary>
+    public const string StoreLoadEvent = "INSERT INTO livedash_farm_load_events (body) VALUES ($1) RETURNING id";
+    public const string ReadLoadEvent = "SELECT body FROM livedash_farm_load_events WHERE id = $1";
+    public const string ForgetLoadEvents = "DELETE FROM livedash_farm_load_events WHERE at < now() - interval '10 minutes'";
 
     public const string ReadSettings = "SELECT settings::text, version FROM livedash_farm_settings WHERE farm = $1";
 

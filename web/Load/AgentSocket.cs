@@ -35,7 +35,7 @@ public static class AgentSocket
             await Results.BadRequest(new ApiError($"name must be 1 to {LoadAgent.MaxNameLength} letters, digits, '-', '_' or '.'", "name")).ExecuteAsync(context);
             return;
         }
-        if (agents.IsLive(name))
+        if (runs.IsLive(name))
         {
             await Results.Conflict(new ApiError($"an agent called '{name}' is already connected", "name")).ExecuteAsync(context);
             return;

@@ -28,7 +28,7 @@ public static class LoadApi
         sockets.Run(AgentSocket.ServeAsync);
         load.Map(AgentMessage.ConnectPath["/admin/api/load".Length..], sockets.Build());
 
-        load.MapGet("/agents", (LoadAgents agents) => Results.Ok(agents.All().Select(a => a.View())));
+        load.MapGet("/agents", (LoadRuns runs) => Results.Ok(runs.Agents()));
 
         load.MapGet("/scenarios", () => Results.Ok(ScenarioCatalog.List()
             .Where(s => s.Name != ScenarioCatalog.Lecture)
@@ -40,33 +40,39 @@ public static class LoadApi
         {
             var (body, error) = await ReadStart(request);
             if (error is not null) return Results.BadRequest(error);
-            var (run, refused) = runs.Start(body!);
+            await runs.SyncAsync(request.HttpContext.RequestAborted);
+            var (run, refused) = await runs.StartAsync(body!, request.HttpContext.RequestAborted);
             if (refused is not null) return Results.Conflict(refused);
+            await runs.SyncAsync(request.HttpContext.RequestAborted);
             return Results.Created($"/admin/api/load/runs/{run!.Id}", new { id = run.Id });
         });
 
-        load.MapGet("/runs/{id}", (string id, LoadRuns runs) =>
-            runs.Find(id) is { } run ? Results.Ok(Body(run, runs)) : NotFound(id));
+        load.MapGet("/runs/{id}", async (string id, LoadRuns runs, CancellationToken cancel) =>
+            await runs.FindAsync(id, cancel) is { } run ? Results.Ok(Body(run, runs)) : NotFound(id));
 
         load.MapMethods("/runs/{id}", ["PATCH"], async (string id, HttpRequest request, LoadRuns runs) =>
         {
+            await runs.SyncAsync(request.HttpContext.RequestAborted);
             if (runs.Find(id) is not { } run) return NotFound(id);
             var (users, rate, lines, error) = await ReadChange(request);
             if (error is not null) return Results.BadRequest(error);
             if (runs.Change(run, users, rate, lines) is { } refused) return refused.Field == "id" ? Results.Conflict(refused) : Results.BadRequest(refused);
+            await runs.SyncAsync(request.HttpContext.RequestAborted);
             return Results.Ok(Body(run, runs));
         });
 
-        load.MapDelete("/runs/{id}", (string id, LoadRuns runs) =>
+        load.MapDelete("/runs/{id}", async (string id, LoadRuns runs, CancellationToken cancel) =>
         {
+            await runs.SyncAsync(cancel);
             if (runs.Find(id) is not { } run) return NotFound(id);
             runs.Stop(run);
+            await runs.SyncAsync(cancel);
             return Results.Ok(Body(run, runs));
         });
 
-        load.MapGet("/runs/{id}/report", (string id, string? format, LoadRuns runs, HttpResponse response) =>
+        load.MapGet("/runs/{id}/report", async (string id, string? format, LoadRuns runs, HttpResponse response) =>
         {
-            if (runs.Find(id) is not { } run) return NotFound(id);
+            if (await runs.FindAsync(id, response.HttpContext.RequestAborted) is not { } run) return NotFound(id);
             var result = runs.Report(run);
             // The HTML report is a self-contained file (its chart code inline, for reading offline): viewed here it
             // runs sandboxed, in an origin of its own with no cookies, so its inline script needs no exception in the site's policy.

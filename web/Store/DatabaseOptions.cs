@@ -1,5 +1,6 @@
-using LiveDash.Mongo;
 using LiveDash.Site;
+using LiveDash.Store.Mongo;
+using MongoDB.Driver;
 using Npgsql;
 
 namespace LiveDash.Store;
@@ -31,7 +32,7 @@ public sealed class DatabaseOptions : IValidatedOptions
                 text => new NpgsqlConnectionStringBuilder(text)) is { } postgres)
             yield return $"ConnectionStrings:Postgres (or LIVEDASH_PG): {postgres}";
         if (IsMongo && Problem(MongoConnection, "Database:Provider is MongoDB but there is no connection string: set ConnectionStrings__Mongo=mongodb://host:27017/livedash",
-                text => MongoUrl.Parse(text)) is { } mongo)
+                text => MongoConnectionSettings.Parse(text)) is { } mongo)
             yield return $"ConnectionStrings:Mongo: {mongo}";
         foreach (var (name, value, max) in new[] { ("Users", Seed.Users, SeedData.DefaultUsers), ("Products", Seed.Products, SeedData.DefaultProducts), ("Orders", Seed.Orders, SeedData.DefaultOrders) })
             if (value < 1 || value > max) yield return $"{section}:Seed:{name} must be from 1 to {max}, got {value}";
@@ -41,7 +42,7 @@ public sealed class DatabaseOptions : IValidatedOptions
     {
         if (string.IsNullOrWhiteSpace(connection)) return missing;
         try { parse(connection); return null; }
-        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException) { return $"not a usable connection string: {ApiProblem.Excerpt(e.Message, 200)}"; }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or MongoConfigurationException) { return $"not a usable connection string: {ApiProblem.Excerpt(e.Message, 200)}"; }
     }
 
     public static void Fallback(DatabaseOptions options, IConfiguration config)

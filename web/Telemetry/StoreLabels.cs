@@ -14,6 +14,7 @@ sealed class StoreLabels(RuntimeSettings settings) : ILiveDashLabels
     public int Of(HttpContext context) => (int)settings.Current.Mode;
     public int Current => (int)settings.Current.Mode;
     public int Model => settings.Current.Workers;
+    public string ModelName(int model) => model switch { 0 => "thread pool", 1 => "1 worker", _ => $"{model} workers" };
 }
 
 /// <summary>

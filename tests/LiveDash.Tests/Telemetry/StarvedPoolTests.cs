@@ -53,7 +53,7 @@ public class StarvedPoolTests(ITestOutputHelper output)
          summary.GetProperty("waitingForThread").GetProperty("meanMs").GetDouble());
 
     /// <summary>Closed-loop clients on /api/orders for a while; the mean latency they saw.</summary>
-    static async Task<(double MeanMs, int Requests)> LoadAsync(Uri baseAddress, TimeSpan duration, CancellationToken ct)
+    internal static async Task<(double MeanMs, int Requests)> LoadAsync(Uri baseAddress, TimeSpan duration, CancellationToken ct)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Clients, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         using var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -101,7 +101,7 @@ sealed class AppProcess : IDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         foreach (var argument in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", AppContext.BaseDirectory }) start.ArgumentList.Add(argument);
         // Only what the test chooses: nothing from the caller's environment decides the app's settings.
-        string[] callers = ["LiveDash__", "LIVEDASH_", "Database__", "ConnectionStrings__", "ASPNETCORE_", "Telemetry__"];
+        string[] callers = ["LiveDash__", "LIVEDASH_", "Database__", "ConnectionStrings__", "ASPNETCORE_", "Telemetry__", "OTEL_", "OpenTelemetry__"];
         foreach (var name in start.Environment.Keys.Where(k => callers.Any(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase))).ToList())
             start.Environment.Remove(name);
         start.Environment["ConnectionStrings__Postgres"] = TestHost.PostgresConnection;

@@ -44,6 +44,8 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
             var frame = await dashboard.NextTickAsync(ct);
             Assert.Equal(0, frame.GetProperty("d").GetInt64());
             var tick = frame.GetProperty("k");
+            // Each frame carries when the server sent it, for the page's "this view is N ms behind the server".
+            Assert.InRange(frame.GetProperty("s").GetInt64(), tick.GetProperty("t").GetInt64(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
             var seq = tick.GetProperty("n").GetInt64();
             Assert.True(seq > lastSeq, $"tick {seq} after {lastSeq}");
             lastSeq = seq;

@@ -1,4 +1,4 @@
-using LiveDash.Mongo;
+using MongoDB.Driver;
 
 namespace LiveDash.Store.Mongo;
 
@@ -7,9 +7,11 @@ public static class MongoExtensions
     /// <summary>ConnectionStrings:Mongo (e.g. mongodb://user:pass@127.0.0.1:27017/livedash?authSource=admin), checked by <see cref="DatabaseOptions"/>.</summary>
     public static void AddMongoStore(this WebApplicationBuilder builder, DatabaseOptions database)
     {
-        // Sized like the PostgreSQL pool: the pool, not the thread pool, must never be the limit at concurrency 200.
-        var url = MongoUrl.Parse(database.MongoConnection!, defaultMaxPoolSize: 250);
-        builder.Services.AddSingleton(_ => new MongoClient(url));
+        var connection = MongoConnectionSettings.Parse(database.MongoConnection!);
+        builder.Services.AddSingleton(connection);
+        builder.Services.AddSingleton<MongoPoolMonitor>();
+        builder.Services.AddSingleton<IMongoClient>(services =>
+            new MongoClient(connection.ClientSettings(services.GetRequiredService<MongoPoolMonitor>().Subscribe)));
         builder.Services.AddSingleton<IStoreBackend, MongoStore>();
     }
 }

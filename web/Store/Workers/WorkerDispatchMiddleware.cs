@@ -25,8 +25,10 @@ sealed class WorkerDispatchMiddleware(RequestDelegate next, WorkerPool pool)
 
     async Task DispatchAsync(HttpContext context)
     {
+        var queuedAt = Stopwatch.GetTimestamp();
         // false: the pool went to 0 workers while this request waited; it runs here, on the thread pool.
         if (!await pool.Dispatch(context, next)) await next(context);
+        TelemetryActivities.QueuedForWorker(queuedAt, RequestTimeline.Current);
     }
 
     static readonly string[] StorePrefixes = ["/products", "/orders", "/api/products", "/api/orders"];

@@ -13,6 +13,7 @@ import { wireLoadPanel } from './load-panel.js';
 import { wireFarmPanel } from './farm-panel.js';
 import { wireServerModel } from './server-model.js';
 import { wireLecturePanel } from './lecture-panel.js';
+import { wireLag } from './lag.js';
 
 const root = $('dash');
 
@@ -43,6 +44,7 @@ function start() {
     const waterfall = createWaterfall(root, modes);
     const histogram = createHistogram(root);
     const clients = createClients(charts.latency);
+    const lag = wireLag(root, $('lag'));
     let ticks = 0, dropped = 0, requestsSeen = 0, lastTick = null, renderPending = false;
 
     const view = {
@@ -68,6 +70,7 @@ function start() {
     }
 
     function onTick(frame) {
+        lag(frame);
         const tick = frame.k;
         if (lastTick && tick.t <= lastTick.t) return;          // the backlog again after a reconnect
         ticks++;

@@ -1,0 +1,51 @@
+using System.Diagnostics.Metrics;
+using LiveDash.AspNetCore;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>
+/// The hot path's instruments on meter "LiveDash", in OpenTelemetry's conventions: histograms (seconds)
+/// and counters that any backend can aggregate across instances and time, recorded per request.
+/// With nothing listening (no exporter, no dotnet-counters) a measurement is dropped at once.
+/// </summary>
+public sealed class TelemetryInstruments
+{
+    /// <summary>http.server.request.duration's buckets, stretched to a minute for a starved pool.</summary>
+    static readonly IReadOnlyList<double> Buckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 15, 30, 60];
+
+    readonly Histogram<double> _endToEnd;
+    readonly Histogram<double> _waitForThread;
+    readonly Counter<long> _requests;
+    readonly Counter<long> _errors;
+
+    readonly IReadOnlyList<string> _labels;
+
+    public TelemetryInstruments(IMeterFactory meterFactory, ILiveDashLabels labels)
+    {
+        _labels = labels.Names;
+        var meter = meterFactory.Create(TelemetryMetrics.MeterName);
+        var advice = new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets };
+        _endToEnd = meter.CreateHistogram("livedash.request.duration", "s",
+            "End-to-end latency: the request's bytes reaching the socket → its response sent", advice: advice);
+        _waitForThread = meter.CreateHistogram("livedash.request.wait_for_thread", "s",
+            "Time a request waited for a thread outside the app: before our first middleware, and to send its response (where measured at the socket)", advice: advice);
+        _requests = meter.CreateCounter<long>("livedash.requests", "{request}", "Requests completed");
+        _errors = meter.CreateCounter<long>("livedash.requests.errors", "{request}", "Requests that failed (exception or 5xx)");
+    }
+
+    public void RequestCompleted(int mode, bool failed)
+    {
+        var tag = ModeTag(mode);
+        _requests.Add(1, tag);
+        if (failed) _errors.Add(1, tag);
+    }
+
+    public void EndToEnd(int mode, long endToEndMicroseconds, long waitMicroseconds, bool measured)
+    {
+        var tag = ModeTag(mode);
+        _endToEnd.Record(endToEndMicroseconds / 1e6, tag);
+        if (measured) _waitForThread.Record(waitMicroseconds / 1e6, tag);
+    }
+
+    KeyValuePair<string, object?> ModeTag(int label) => new(TelemetryActivities.ModeAttribute, _labels[label % _labels.Count]);
+}
