@@ -1,5 +1,6 @@
 using LiveDash.Admin;
 using LiveDash.Site;
+using LiveDash.Lecture;
 using LiveDash.Load;
 using LiveDash.Farm;
 using LiveDash.Store;
@@ -15,6 +16,7 @@ builder.AddStore();
 builder.AddAdmin();
 builder.AddSite();
 builder.AddLoad();
+builder.AddLecture();
 builder.AddFarm();
 builder.Services.AddRazorPages();
 
@@ -36,6 +38,7 @@ app.UseAuthorization();
 app.MapStoreApi();
 app.MapAdminApi();
 app.MapLoad();
+app.MapLectureRunApi();
 app.MapTelemetry();
 app.MapFarm();
 app.MapRazorPages();
