@@ -20,7 +20,11 @@ public static class LectureRunApi
 
     sealed record Body(string?[]? Modes, int? Workers, int? DbLatencyMs);
 
-    public static void AddLecture(this WebApplicationBuilder builder) => builder.Services.AddSingleton<LectureRunner>();
+    public static void AddLecture(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<LectureRunner>();
+        builder.Services.AddSingleton<LessonBoard>();
+    }
 
     public static void MapLectureRunApi(this IEndpointRouteBuilder app)
     {
@@ -32,6 +36,7 @@ public static class LectureRunApi
             if (refused is not null) return refused.Field is "server" ? Results.Json(refused, statusCode: StatusCodes.Status503ServiceUnavailable) : Results.Conflict(refused);
             return Results.Ok(new { runs });
         }).RequireAuthorization(AdminExtensions.ApiPolicy);
+        app.MapLessonApi();
     }
 
     internal static async Task<(LectureRunRequest? Request, ApiError? Error)> ReadAsync(HttpRequest request)

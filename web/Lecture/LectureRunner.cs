@@ -43,7 +43,7 @@ public sealed record LectureRunResult(
 /// this app's own listener on 127.0.0.1, so they pass the socket, the arrival watcher and the worker queue like
 /// any client's. The settings are put back afterwards, whatever happens. One lecture at a time, never during a load run.
 /// </summary>
-public sealed class LectureRunner(IServer server, RuntimeSettings settings, LoadRuns loadRuns, LectureBoard board, TimeProvider time, ILogger<LectureRunner> log)
+public sealed class LectureRunner(IServer server, RuntimeSettings settings, LoadRuns loadRuns, LectureBoard board, LessonBoard lesson, TimeProvider time, ILogger<LectureRunner> log)
 {
     public const string Channel = "lecture";
     int _running;
@@ -72,6 +72,7 @@ public sealed class LectureRunner(IServer server, RuntimeSettings settings, Load
                 var outcome = await run.RunAsync(LectureRun.Scenario, mode.ToString(), cancel);
                 results.Add(Post(mode, request, outcome.Lecture ?? []));
             }
+            lesson.Lectures(results);
             return (results, null);
         }
         finally

@@ -14,6 +14,7 @@ import { wireFarmPanel } from './farm-panel.js';
 import { wireServerModel } from './server-model.js';
 import { wireLecturePanel } from './lecture-panel.js';
 import { wireLag } from './lag.js';
+import { wireLessonPanel } from './lesson-panel.js';
 
 const root = $('dash');
 
@@ -101,6 +102,7 @@ function start() {
     wireToolbar(view);
     wireServerModel(root, view);
     wireLecturePanel(root);
+    wireLessonPanel(root);
     wireFarmPanel(view, modes);
     if (root.dataset.admin === 'true') {
         wireAdminControls();
