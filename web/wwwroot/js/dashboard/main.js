@@ -99,6 +99,7 @@ function start() {
             if (c.f === 'dbLatencyMs') $('s-lat').textContent = c.v + ' ms';
         },
     });
+    $('waterfall-all')?.addEventListener('change', e => { waterfall.showAll(e.target.checked); view.render(); });
     wireToolbar(view);
     wireServerModel(root, view);
     wireLecturePanel(root);
