@@ -120,6 +120,29 @@ public sealed class LectureRunApiTests(KestrelApp app) : IClassFixture<KestrelAp
         }
     }
 
+    [Theory]
+    [InlineData("""{"step":5,"label":"x"}""", "step")]
+    [InlineData("""{"step":2}""", "label")]
+    [InlineData("""{"step":2,"label":"x","p50Ms":-1}""", "p50Ms")]
+    [InlineData("""{"step":2,"label":"x","peakThreads":"many"}""", "peakThreads")]
+    public async Task TheLessonsResultsAreReadByAnyoneWrittenByAdminsAndBadRowsGet400(string json, string field)
+    {
+        using var admin = app.Http(admin: true);
+        using var anonymous = app.Http();
+        using (var bad = await admin.PostAsync("/admin/api/lesson/rows", Json(json)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal(field, (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/admin/api/lesson/rows", Json("""{"step":2,"label":"x"}"""))).StatusCode);
+        var label = "Sync " + Guid.NewGuid().ToString("N");
+        (await admin.PostAsync("/admin/api/lesson/rows", Json($$"""{"step":2,"label":"{{label}}","p50Ms":310.26,"waitMs":250,"explain":"measured"}"""))).EnsureSuccessStatusCode();
+        var state = await anonymous.GetFromJsonAsync<JsonElement>("/api/lesson");
+        var row = state.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("label").GetString() == label);
+        Assert.Equal(310.3, row.GetProperty("p50Ms").GetDouble());
+        Assert.Equal("measured", state.GetProperty("explain").GetProperty("2").GetString());
+    }
+
     async Task<HttpResponseMessage> PostWhenRunning(HttpClient admin)
     {
         var runner = app.Services.GetRequiredService<LiveDash.Lecture.LectureRunner>();
