@@ -72,7 +72,7 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
                 Assert.Fail($"no starvation banner during step 2; the lesson says: {await page.TextContentAsync("#lesson-msg")}; strip: wait {await page.TextContentAsync("#s-wait")}, in app {await page.TextContentAsync("#s-inapp")}, threads {await page.TextContentAsync("#s-threads")}, queued {await page.TextContentAsync("#s-queue")}");
             }
             Assert.Contains("for a thread-pool thread", await page.TextContentAsync("#starvation-title"));
-            await page.WaitForFunctionAsync("() => document.querySelector('#lesson-results tr[data-step=\"2\"]') && !document.getElementById('lesson').dataset.running", null, wait);
+            await page.WaitForFunctionAsync("() => !document.getElementById('lesson').dataset.running", null, wait);
             Assert.DoesNotContain("stopped", await page.TextContentAsync("#lesson-msg"));
             var step2 = page.Locator("#lesson-results tr[data-step='2']");
             var waitMs = Number(await step2.GetAttributeAsync("data-wait"));
@@ -82,8 +82,9 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
 
             // Step 3: Sync as it ships, more threads, Async; Async's end-to-end p50 at least 5× lower than Sync's.
             await page.ClickAsync(".lesson-run[data-step='3']");
-            await page.WaitForFunctionAsync("() => document.querySelectorAll('#lesson-results tr[data-step=\"3\"]').length === 3 && !document.getElementById('lesson').dataset.running", null, new() { Timeout = 120_000, PollingInterval = 250 });
+            await page.WaitForFunctionAsync("() => !document.getElementById('lesson').dataset.running", null, new() { Timeout = 120_000, PollingInterval = 250 });
             Assert.DoesNotContain("stopped", await page.TextContentAsync("#lesson-msg"));
+            Assert.Equal(3, await page.Locator("#lesson-results tr[data-step='3']").CountAsync());
             var rows = page.Locator("#lesson-results tr[data-step='3']");
             var syncP50 = Number(await rows.Nth(0).GetAttributeAsync("data-p50"));
             var asyncP50 = Number(await rows.Nth(2).GetAttributeAsync("data-p50"));

@@ -12,6 +12,7 @@ const CROWD_DB_MS = 25;
 // ?lesson-seconds=N (1..60) shortens every crowd, for a quick demo or a test.
 const override = Number(new URLSearchParams(location.search).get('lesson-seconds'));
 const SECONDS = Number.isInteger(override) && override >= 1 && override <= 60 ? { step2: override, row: override, step4: override } : { step2: 20, row: 10, step4: 15 };
+const SETTLE = 1;           // seconds after a settings change before its row is measured
 const x = v => v >= 10 ? v.toFixed(0) : v.toFixed(1);
 
 let root = null, shownRev = -1, busy = false, recording = null;
@@ -148,39 +149,49 @@ async function stepOne() {
     }
 }
 
-/** Sets the settings, runs a crowd of USERS on the load agents, and sums up what the server and the agents measured. */
-async function crowd(settings, seconds) {
+/**
+ * Runs one crowd of USERS on the load agents and, during it, applies each row's settings in turn: a second to settle,
+ * then the row's window, summed up as the server measured it (at the socket) over exactly that window.
+ */
+async function crowd(rows, seconds, onRow) {
     const agents = await adminJson('GET', '/admin/api/load/agents');
     if (!agents.some(a => a.state === 'idle'))
         throw new Error('no idle load agent: ./livedash up starts one named local; or start one with ./livedash agent --server URL');
-    await adminJson('PUT', '/admin/api/settings', settings);
-    recording = [];
+    await adminJson('PUT', '/admin/api/settings', rows[0].settings);
+    // Longer than the rows need: calls to a starving server take a while; the crowd is stopped after the last row.
+    const total = rows.length * (seconds + SETTLE) + 30;
+    const { id } = await adminJson('POST', '/admin/api/load/runs', { scenario: 'url', path: CROWD_PATH, users: USERS, durationSeconds: total });
     try {
-        const { id } = await adminJson('POST', '/admin/api/load/runs', { scenario: 'url', path: CROWD_PATH, users: USERS, durationSeconds: seconds });
-        let last = null;
-        const until = Date.now() + (seconds + 60) * 1000;
-        while (Date.now() < until) {
-            await new Promise(r => setTimeout(r, 500));
-            last = await adminJson('GET', `/admin/api/load/runs/${id}`);
-            if (last.state !== 'running' && last.state !== 'stopping') break;
+        for (const [i, r] of rows.entries()) {
+            if (i) await adminJson('PUT', '/admin/api/settings', r.settings);
+            say(`Step running: ${r.label}, ${USERS} users, measuring ${seconds} s…`);
+            await sleep(SETTLE * 1000);
+            recording = [];
+            await sleep(seconds * 1000);
+            const ticks = recording;
+            recording = null;
+            const server = await adminJson('GET', `/admin/api/telemetry/summary?seconds=${seconds}`);
+            const run = await adminJson('GET', `/admin/api/load/runs/${id}`);
+            if (run.state !== 'running') throw new Error(`the crowd ended early (${run.state}${run.stopReason ? ': ' + run.stopReason : ''})`);
+            await onRow(r, summarize(run, server, ticks), i);
         }
-        // End to end, in app and the wait for a thread as the server measured them (at the socket) over the crowd.
-        const server = await adminJson('GET', `/admin/api/telemetry/summary?seconds=${Math.min(60, seconds + 1)}`);
-        return summarize(last, server, recording);
     } finally {
         recording = null;
+        await adminJson('DELETE', `/admin/api/load/runs/${id}`).catch(() => { });
     }
 }
 
-function summarize(runInfo, server, ticks) {
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+function summarize(run, server, ticks) {
     let threads = 0, queued = 0;
     for (const t of ticks) {
         threads = Math.max(threads, t.th);
         queued = Math.max(queued, t.q);
     }
-    if (!runInfo || !server.requests) throw new Error('the crowd sent no request (is the load agent pointed at this server?)');
+    if (!server.requests) throw new Error('no request reached the server (is the load agent pointed at this server?)');
     return {
-        rps: server.rps, p50Ms: server.endToEnd.p50Ms, p99Ms: server.endToEnd.p99Ms, errors: runInfo.errors, lost: runInfo.agents?.some(a => a.state === 'lost'),
+        rps: server.rps, p50Ms: server.endToEnd.p50Ms, p99Ms: server.endToEnd.p99Ms, errors: run.errors,
         inAppMs: server.inApp.p50Ms, waitMs: server.waitingForThread?.meanMs ?? null, waitP99: server.waitingForThread?.p99Ms ?? null, peakThreads: threads, queued,
     };
 }
@@ -198,47 +209,47 @@ const SYNC_POOL = { mode: 'Sync', workers: 0, minThreads: 0, dbLatencyMs: CROWD_
 async function stepTwo() {
     await withSettingsRestored(async () => {
         say(`Step 2: ${USERS} users for ${SECONDS.step2} s in Sync on the .NET thread pool, ${CROWD_DB_MS} ms a database round trip…`);
-        const m = await crowd(SYNC_POOL, SECONDS.step2);
-        const share = m.p50Ms > 0 && m.inAppMs != null ? m.inAppMs / m.p50Ms : 0;
-        const explain = `${USERS} users in Sync on the thread pool: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}) against ${fmtMs(m.inAppMs)} in our code. `
-            + `Requests waited ${fmtMs(m.waitMs)} on average for a thread (p99 up to ${fmtMs(m.waitP99)}), measured at the socket before our code ran; `
-            + `the pool grew to ${m.peakThreads} threads with up to ${m.queued} work items queued. `
-            + (share && share < 0.6 ? `Our code was only ${(100 * share).toFixed(0)} % of each request's time: the rest was waiting for a thread, while the threads it had sat blocked on the database.`
-                : 'The pool kept up this time: it had threads enough for this crowd.');
-        await row(2, `Sync, thread pool, ${USERS} users`, m, `${m.errors} errors${m.lost ? '; the agent went silent (its socket starved too)' : ''}`, explain);
+        await crowd([{ label: `Sync, thread pool, ${USERS} users`, settings: SYNC_POOL }], SECONDS.step2, async (r, m) => {
+            const share = m.p50Ms > 0 && m.inAppMs != null ? m.inAppMs / m.p50Ms : 0;
+            const explain = `${USERS} users in Sync on the thread pool: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}) against ${fmtMs(m.inAppMs)} in our code. `
+                + `Requests waited ${fmtMs(m.waitMs)} on average for a thread (p99 ${fmtMs(m.waitP99)}), measured at the socket before our code ran; `
+                + `the pool grew to ${m.peakThreads} threads with up to ${m.queued} work items queued. `
+                + (share && share < 0.6 ? `Our code was only ${(100 * share).toFixed(0)} % of each request's time: the rest was waiting for a thread, while the threads it had sat blocked on the database.`
+                    : 'The pool kept up this time: it had threads enough for this crowd.');
+            await row(2, r.label, m, `${m.errors} errors`, explain);
+        });
     });
 }
 
 async function stepThree() {
     await withSettingsRestored(async () => {
         const rows = [
-            ['Sync, thread pool as it ships', SYNC_POOL],
-            [`Sync, minThreads ${2 * USERS}`, { ...SYNC_POOL, minThreads: 2 * USERS }],
-            ['Async, thread pool as it ships', { ...SYNC_POOL, mode: 'Async' }],
+            { label: 'Sync, thread pool as it ships', settings: SYNC_POOL },
+            { label: `Sync, minThreads ${2 * USERS}`, settings: { ...SYNC_POOL, minThreads: 2 * USERS } },
+            { label: 'Async, thread pool as it ships', settings: { ...SYNC_POOL, mode: 'Async', minThreads: 0 } },
         ];
         const measured = [];
-        for (const [label, settings] of rows) {
-            say(`Step 3: ${label}: ${USERS} users for ${SECONDS.row} s…`);
-            const m = await crowd(settings, SECONDS.row);
+        say(`Step 3: one crowd of ${USERS} users; ${rows.length} settings in turn, ${SECONDS.row} s each…`);
+        await crowd(rows, SECONDS.row, async (r, m) => {
             measured.push(m);
             const base = measured[0];
             const note = measured.length === 1 ? 'the starving baseline' : `p50 ×${x(base.p50Ms / Math.max(0.1, m.p50Ms))} lower than Sync as it ships`;
-            const done = measured.length === rows.length;
-            const explain = !done ? undefined : `Sync as it ships: p50 ${fmtMs(base.p50Ms)} on ${base.peakThreads} threads. `
-                + `More threads (minThreads ${2 * USERS}): p50 ${fmtMs(measured[1].p50Ms)} on ${measured[1].peakThreads} threads, a thread per waiting request, each a megabyte of stack doing nothing. `
+            const explain = measured.length < rows.length ? undefined : `During one crowd: Sync as it ships, p50 ${fmtMs(base.p50Ms)} on ${base.peakThreads} threads. `
+                + `More threads (minThreads ${2 * USERS}): p50 ${fmtMs(measured[1].p50Ms)} on ${measured[1].peakThreads} threads, a thread per waiting request, each with its stack, doing nothing but wait. `
                 + `Async: p50 ${fmtMs(measured[2].p50Ms)} on ${measured[2].peakThreads} threads, ×${x(base.p50Ms / Math.max(0.1, measured[2].p50Ms))} lower than Sync: no thread is held while PostgreSQL waits. `
-                + (document.getElementById('farm') ? 'In a farm the crowd is spread over the instances behind the proxy: more processes, each with its own pool.' : 'More processes (a farm: ./livedash up --instances N) divide the crowd between pools the same way.');
-            await row(3, label, m, note, explain);
-        }
+                + 'More processes (a farm: ./livedash up --instances N) divide the crowd between pools, each starving less.';
+            await row(3, r.label, m, note, explain);
+        });
     });
 }
 
 async function stepFour() {
     await withSettingsRestored(async () => {
         say(`Step 4: the same crowd in SyncOverAsync for ${SECONDS.step4} s…`);
-        const m = await crowd({ ...SYNC_POOL, mode: 'SyncOverAsync' }, SECONDS.step4);
-        const explain = `SyncOverAsync: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}), ${fmtMs(m.waitMs)} waiting for a thread, ${m.peakThreads} threads, up to ${m.queued} work items queued. `
-            + 'Each request blocks a thread on .GetAwaiter().GetResult() like Sync, and the awaited database call needs another pool thread to finish on: the worst of both.';
-        await row(4, `SyncOverAsync, thread pool, ${USERS} users`, m, `${m.errors} errors${m.lost ? '; the agent went silent (its socket starved too)' : ''}`, explain);
+        await crowd([{ label: `SyncOverAsync, thread pool, ${USERS} users`, settings: { ...SYNC_POOL, mode: 'SyncOverAsync' } }], SECONDS.step4, async (r, m) => {
+            const explain = `SyncOverAsync: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}), ${fmtMs(m.waitMs)} waiting for a thread, ${m.peakThreads} threads, up to ${m.queued} work items queued. `
+                + 'Each request blocks a thread on .GetAwaiter().GetResult() like Sync, and the awaited database call needs another pool thread to finish on: the worst of both.';
+            await row(4, r.label, m, `${m.errors} errors`, explain);
+        });
     });
 }
