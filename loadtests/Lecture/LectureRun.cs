@@ -26,8 +26,6 @@ public sealed class LectureRun(HttpClient http, Uri target, TextWriter output, i
     public int? ServerWorkers { get; init; }
     public int? ServerDbLatencyMs { get; init; }
     public TextWriter? Warnings { get; init; }
-    /// <summary>The client has timed these paths already (a connection is open, the paths are warm): the first is timed once.</summary>
-    public bool Warm { get; init; }
 
     /// <summary>No crowd on dedicated workers (the lecture's one-thread server needs none); 32 on the thread pool.</summary>
     public static int CrowdFor(int? serverWorkers, int? users) => users ?? (serverWorkers is > 0 ? 0 : DefaultCrowd);
@@ -64,7 +62,7 @@ public sealed class LectureRun(HttpClient http, Uri target, TextWriter output, i
         {
             var timing = await SendAsync(baseAddress + paths[i], Stopwatch.GetTimestamp(), cancel);
             alone[i] = timing.DoneAtMs - timing.SentAtMs;
-            if ((i == 0 && !Warm) || i == paths.Length - 1)
+            if (i == 0 || i == paths.Length - 1)
             {
                 // The very first request also pays for a connection and a cold path, and the last (short) one is what
                 // the lecture compares against: time them again and keep the faster, so a busy moment does not inflate "alone".

@@ -68,7 +68,7 @@ public sealed class LectureRunner(IServer server, RuntimeSettings settings, Load
             {
                 if (settings.Apply(new SettingsUpdate(mode, request.DbLatencyMs, Workers: request.Workers), Channel) is { } bad)
                     return (null, new ApiError(bad.Message, bad.Field));
-                var run = new LectureRun(http, target, TextWriter.Null, crowd: 0) { Warm = results.Count > 0 };
+                var run = new LectureRun(http, target, TextWriter.Null, crowd: 0);
                 var outcome = await run.RunAsync(LectureRun.Scenario, mode.ToString(), cancel);
                 results.Add(Post(mode, request, outcome.Lecture ?? []));
             }
