@@ -32,6 +32,13 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             await page.GotoAsync(new Uri(app.BaseAddress, "/dashboard").ToString());
             Assert.True(await page.Locator("#lesson-body").IsVisibleAsync());
             Assert.Equal(0, await page.Locator(".lesson-run").CountAsync());
+            // Collapsed, it stays collapsed on the next visit; opened again, it stays open.
+            await page.ClickAsync("#lesson-toggle");
+            await page.ReloadAsync();
+            Assert.True(await page.Locator("#lesson-body").IsHiddenAsync());
+            await page.ClickAsync("#lesson-toggle");
+            await page.ReloadAsync();
+            Assert.True(await page.Locator("#lesson-body").IsVisibleAsync());
 
             await page.GotoAsync(new Uri(app.BaseAddress, "/admin/login?ReturnUrl=%2Fdashboard%3Flesson-seconds%3D4").ToString());
             await page.FillAsync("input[name=password]", KestrelApp.AdminPassword);
