@@ -47,6 +47,14 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             var wait = new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 200 };
             await page.WaitForFunctionAsync("() => document.getElementById('dash').dataset.connected === 'true'", null, wait);
 
+            // The agent's start (a JIT-busy process) is over before the lecture's timings begin.
+            using (var admin = app.Http(admin: true))
+                for (var tries = 0; !(await admin.GetStringAsync("/admin/api/load/agents")).Contains("\"lesson\""); tries++)
+                {
+                    Assert.True(tries < 120, "the agent process never connected");
+                    await Task.Delay(250);
+                }
+
             // Step 1: both lecture pictures, side by side.
             var clock = Stopwatch.StartNew();
             await page.ClickAsync(".lesson-run[data-step='1']");
@@ -54,6 +62,7 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             output.WriteLine($"step 1 drawn after {clock.Elapsed.TotalSeconds:0.0} s");
             var sync = page.Locator(".lesson-lecture[data-mode='Sync']");
             var async = page.Locator(".lesson-lecture[data-mode='Async']");
+            output.WriteLine(await page.TextContentAsync(".lesson-explain[data-step='1']"));
             Assert.Equal("1,2,3", await sync.GetAttributeAsync("data-order"));
             Assert.Contains("completion order 1, 2, 3", await sync.TextContentAsync());
             Assert.True(Number(await sync.GetAttributeAsync("data-slower")) >= 3, $"Sync: #3 only ×{await sync.GetAttributeAsync("data-slower")} slower than alone");
@@ -79,8 +88,12 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
                 Assert.Fail($"no starvation banner during step 2; the lesson says: {await page.TextContentAsync("#lesson-msg")}; strip: wait {await page.TextContentAsync("#s-wait")}, in app {await page.TextContentAsync("#s-inapp")}, threads {await page.TextContentAsync("#s-threads")}, queued {await page.TextContentAsync("#s-queue")}");
             }
             Assert.Contains("for a thread-pool thread", await page.TextContentAsync("#starvation-title"));
+            await Task.Delay(1500);
+            var starved = Path.Combine(AppContext.BaseDirectory, "TestResults", "lesson-step2-starving.png");
+            await page.ScreenshotAsync(new() { Path = starved, FullPage = true });
+            output.WriteLine($"starving dashboard screenshot: {starved}");
             await page.WaitForFunctionAsync("() => !document.getElementById('lesson').dataset.running", null, wait);
-            Assert.DoesNotContain("stopped", await page.TextContentAsync("#lesson-msg"));
+            NotStopped(await page.TextContentAsync("#lesson-msg"));
             var step2 = page.Locator("#lesson-results tr[data-step='2']");
             var waitMs = Number(await step2.GetAttributeAsync("data-wait"));
             var inAppMs = Number(await step2.GetAttributeAsync("data-inapp"));
@@ -90,7 +103,7 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             // Step 3: Sync as it ships, more threads, Async; Async's end-to-end p50 at least 5× lower than Sync's.
             await page.ClickAsync(".lesson-run[data-step='3']");
             await page.WaitForFunctionAsync("() => !document.getElementById('lesson').dataset.running", null, new() { Timeout = 120_000, PollingInterval = 250 });
-            Assert.DoesNotContain("stopped", await page.TextContentAsync("#lesson-msg"));
+            NotStopped(await page.TextContentAsync("#lesson-msg"));
             Assert.Equal(3, await page.Locator("#lesson-results tr[data-step='3']").CountAsync());
             var rows = page.Locator("#lesson-results tr[data-step='3']");
             var syncP50 = Number(await rows.Nth(0).GetAttributeAsync("data-p50"));
@@ -105,6 +118,8 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             if (!agent.HasExited) agent.Kill(entireProcessTree: true);
         }
     }
+
+    static void NotStopped(string? message) => Assert.False(message?.Contains("stopped") ?? true, $"the lesson says: {message}");
 
     static double Number(string? text) => double.Parse(text ?? "NaN", CultureInfo.InvariantCulture);
 
