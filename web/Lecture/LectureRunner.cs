@@ -53,6 +53,7 @@ public sealed class LectureRunner(IServer server, RuntimeSettings settings, Load
     /// <summary>Runs the lecture, or says why not (the field names what stands in the way).</summary>
     public async Task<(IReadOnlyList<LectureRunResult>? Runs, ApiError? Refused)> RunAsync(LectureRunRequest request, CancellationToken cancel)
     {
+        await loadRuns.SyncAsync(cancel);   // in a farm, a run just started through another instance counts too
         if (loadRuns.All().FirstOrDefault(r => r.IsActive) is { } active)
             return (null, new ApiError($"load run {active.Id} is active: the lecture needs the server to itself; stop the run first", "load"));
         if (OwnAddress() is not { } target)
