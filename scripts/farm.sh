@@ -55,8 +55,10 @@ up_farm() { # port instances otel(0|1)
     build "$ROOT/web/LiveDash.Web.csproj"
     if [ "$otel" -eq 1 ]; then start_otel_dashboard "$port"; fi
     local url="http://127.0.0.1:$port" cfg="$STATE/haproxy-$port.cfg" proxy_pid="" app_pids=()
+    AGENT_PID=""
     stop_farm() {
         trap - INT TERM EXIT
+        stop_agent
         [ -n "$proxy_pid" ] && stop_process "$proxy_pid"
         local pid
         for pid in "${app_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -89,5 +91,6 @@ up_farm() { # port instances otel(0|1)
     wait_ready "$url" "$proxy_pid" || die "HAProxy did not answer at $url"
     say "$n instances (app-1..app-$n on ports $((port + 1))..$((port + n))) behind HAProxy; its stats: $url/haproxy?stats"
     echo "LiveDash ready: $url"
+    start_agent "$url"
     wait "$proxy_pid" || true
 }

@@ -1,6 +1,7 @@
 using LiveDash.Admin;
 using LiveDash.AspNetCore;
 using LiveDash.Site;
+using LiveDash.Lecture;
 using LiveDash.Load;
 using LiveDash.Farm;
 using LiveDash.Store;
@@ -18,6 +19,7 @@ builder.AddStore();
 builder.AddAdmin();
 builder.AddSite();
 builder.AddLoad();
+builder.AddLecture();
 builder.AddFarm();
 builder.Services.AddRazorPages();
 
@@ -39,6 +41,7 @@ app.UseAuthorization();
 app.MapStoreApi();
 app.MapAdminApi();
 app.MapLoad();
+app.MapLectureRunApi();
 app.MapLiveDash(TelemetryExtensions.DashboardPath).ForStore();
 app.MapTelemetry();
 app.MapFarm();

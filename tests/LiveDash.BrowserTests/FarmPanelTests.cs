@@ -26,6 +26,13 @@ public class FarmPanelTests(KestrelApp app, ITestOutputHelper output) : IClassFi
         try
         {
             var wait = new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 };
+            // One instance: one line, and the panel on request.
+            await page.WaitForFunctionAsync("() => Number(document.getElementById('farm').dataset.frames) > 0", null, wait);
+            Assert.True(await page.Locator("#farm").IsHiddenAsync());
+            Assert.Contains("one instance", await page.Locator("#farm-single").TextContentAsync());
+            await page.Locator("#farm-show").ClickAsync();
+            Assert.True(await page.Locator("#farm").IsVisibleAsync());
+            Assert.True(await page.Locator("#farm-single").IsHiddenAsync());
             // Both streams live at once: the instance's ticks and the farm's frames.
             await page.WaitForFunctionAsync("() => Number(document.getElementById('dash').dataset.ticks) > 4 && Number(document.getElementById('farm').dataset.frames) > 4", null, wait);
             await page.WaitForFunctionAsync("() => Number(document.getElementById('farm').dataset.rps) > 0 && Chart.getChart('c-farm-rps').data.datasets[0].data.some(p => p.y > 0)", null, wait);

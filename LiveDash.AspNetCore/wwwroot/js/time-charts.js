@@ -50,9 +50,30 @@ function markerLabel(c) {
     }
 }
 
+/** Request-weighted means of the ticks' percentile arrays (p, pa, wt); null when none completed a request. */
+function weighted(ticks) {
+    let n = 0;
+    const sums = { p: null, pa: null, wt: null };
+    for (const t of ticks) {
+        const k = t.ok + t.er;
+        if (!k) continue;
+        n += k;
+        for (const key of ['p', 'pa', 'wt']) {
+            const v = t[key];
+            if (!v?.length) continue;
+            sums[key] ??= new Array(v.length).fill(0);
+            v.forEach((x, j) => { sums[key][j] += k * x; });
+        }
+    }
+    if (!n) return null;
+    for (const key of ['p', 'pa', 'wt']) if (sums[key]) sums[key] = sums[key].map(x => x / n);
+    return sums;
+}
+
 export function createTimeCharts(root) {
     const Chart = globalThis.Chart;
     const markers = [];
+    const rolling = [];
 
     // Vertical line and label at every settings change, on every time chart (labels on the latency chart only).
     Chart.register({
@@ -129,15 +150,18 @@ export function createTimeCharts(root) {
         latency, throughput, charts,
 
         addTick(tick) {
-            const n = tick.ok + tick.er;
-            const [p50, , p95, p99] = tick.p;
+            // Latency lines over a 1 s rolling window (each tick's figures weighted by its requests), so a starved
+            // server, whose 250 ms ticks alternate between none and a burst, reads as a level.
+            rolling.push(tick);
+            while (rolling.length && rolling[0].t <= tick.t - 1000) rolling.shift();
+            const w = weighted(rolling);
             const ds = latency.data.datasets;
-            push(ds[0], tick.t, n ? p50 : null);
-            push(ds[1], tick.t, n ? p95 : null);
-            push(ds[2], tick.t, n ? p99 : null);
-            push(ds[3], tick.t, n && tick.pa ? tick.pa[0] : null);
-            push(ds[4], tick.t, n && tick.pa ? tick.pa[3] : null);
-            push(ds[5], tick.t, n && tick.wt ? tick.wt[0] : null);
+            push(ds[0], tick.t, w ? w.p[0] : null);
+            push(ds[1], tick.t, w ? w.p[2] : null);
+            push(ds[2], tick.t, w ? w.p[3] : null);
+            push(ds[3], tick.t, w?.pa ? w.pa[0] : null);
+            push(ds[4], tick.t, w?.pa ? w.pa[3] : null);
+            push(ds[5], tick.t, w?.wt ? w.wt[0] : null);
             const sec = Math.max(tick.dt, 1) / 1000;
             const tds = throughput.data.datasets;
             push(tds[0], tick.t, +(tick.ok / sec).toFixed(1));

@@ -20,6 +20,10 @@ export function createWaterfall(root, modes) {
     }
     let rows = [];
     const recent = [];
+    // By default the app's requests only; the page's own traffic (data-waterfall-own: path prefixes) on request.
+    const own = (root.dataset.waterfallOwn ?? '').split(',').filter(Boolean);
+    const isOwn = route => own.some(p => route === p || route.startsWith(p.endsWith('/') ? p : p + '/') || (p.endsWith('*') && route.startsWith(p.slice(0, -1))));
+    let showAll = false;
     const chart = new globalThis.Chart($('c-waterfall'), {
         type: 'bar',
         data: { labels: [], datasets },
@@ -51,6 +55,9 @@ export function createWaterfall(root, modes) {
     });
 
     return {
+        /** true: every sampled request, the dashboard's own included. */
+        showAll(on) { showAll = on; },
+
         addTick(tick) {
             if (!tick.w) return;
             for (const w of tick.w) recent.push({ ...w, at: tick.t + w.s, names: w.l.map(i => tick.lb?.[i] ?? '') });
@@ -58,7 +65,7 @@ export function createWaterfall(root, modes) {
         },
 
         render() {
-            const shown = recent.slice(-WATERFALL_ROWS).sort((a, b) => a.at - b.at);
+            const shown = (showAll ? recent : recent.filter(r => !isOwn(r.r))).slice(-WATERFALL_ROWS).sort((a, b) => a.at - b.at);
             const base = shown.length ? Math.max(...shown.map(r => r.at)) : 0;
             const labels = [];
             rows = [];

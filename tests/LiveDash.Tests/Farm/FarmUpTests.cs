@@ -22,7 +22,8 @@ public class FarmUpTests(ITestOutputHelper output)
         var port = FreePorts(3);
         var farm = FarmApp.NewFarmName();
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-        foreach (var argument in new[] { Path.Combine(root, "livedash"), "up", "--instances", "2", "--port", port.ToString() }) start.ArgumentList.Add(argument);
+        // No local agent here: its connection through the proxy would add to the per-instance request counts below (UpAgentTests covers it).
+        foreach (var argument in new[] { Path.Combine(root, "livedash"), "up", "--instances", "2", "--port", port.ToString(), "--no-agent" }) start.ArgumentList.Add(argument);
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LiveDash__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(name);
         start.Environment["LIVEDASH_PG"] = TestHost.PostgresConnection;
@@ -114,7 +115,7 @@ public class FarmUpTests(ITestOutputHelper output)
         return instances.EnumerateArray().Any(i => i.GetProperty("name").GetString() == name && i.GetProperty("gone").GetBoolean());
     }
 
-    static List<int> ProcessesMatching(string fragment)
+    internal static List<int> ProcessesMatching(string fragment)
     {
         var pids = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -131,13 +132,13 @@ public class FarmUpTests(ITestOutputHelper output)
         return pids;
     }
 
-    static void Signal(int pid, string signal)
+    internal static void Signal(int pid, string signal)
     {
         using var kill = Process.Start("kill", $"-{signal} {pid}");
         kill.WaitForExit();
     }
 
-    static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "LiveDash.sln")) && File.Exists(Path.Combine(dir.FullName, "livedash"))) return dir.FullName;
@@ -145,7 +146,7 @@ public class FarmUpTests(ITestOutputHelper output)
     }
 
     /// <summary>A port with <paramref name="count"/> free ports from it on (HAProxy's and the instances').</summary>
-    static int FreePorts(int count)
+    internal static int FreePorts(int count)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {

@@ -55,7 +55,20 @@ export function wireFarmPanel(view, modes) {
     }
 
 
+    // One instance: a single line instead of the panel, unless asked for; more than one: the panel.
+    const single = $('farm-single');
+    let expanded = false;
+    $('farm-show')?.addEventListener('click', () => { expanded = true; showPanel(farm.last); });
+    function showPanel(frame) {
+        const one = !frame || frame.live <= 1;
+        panel.hidden = one && !expanded;
+        if (!single) return;
+        single.hidden = !panel.hidden;
+        if (frame) $('farm-single-text').textContent = `Farm ${$('farm-name').textContent}: one instance (${frame.i.find(l => !l.gone)?.name ?? panel.dataset.instance}), ${frame.rps.toFixed(0)} req/s.`;
+    }
+
     function onFrame(frame) {
+        showPanel(frame);
         farm.frames++;
         farm.last = frame;
         panel.dataset.frames = String(farm.frames);

@@ -16,7 +16,8 @@ export function wireLecturePanel(root) {
         const lecture = e.detail.lc;
         if (!lecture || lecture.id === shownId) return;
         shownId = lecture.id;
-        draw(lecture);
+        $('lecture-empty')?.remove();
+        drawLecture(rowsEl, summary, lecture);
     });
 }
 
@@ -29,12 +30,13 @@ function bar(track, className, startMs, lengthMs, scale, title) {
     track.appendChild(node);
 }
 
-function draw(lecture) {
+/** Draws one lecture run's requests into a container (the lecture panel, or the lesson's side-by-side pictures). */
+export function drawLecture(rowsEl, summary, lecture, scaleMs) {
     const requests = [...lecture.requests].sort((a, b) => a.n - b.n);
     const byDone = [...requests].sort((a, b) => a.doneMs - b.doneMs);
     const place = new Map(byDone.map((r, i) => [r.n, i + 1]));
     const end = Math.max(...requests.map(r => Math.max(r.doneMs, r.sentMs + r.aloneMs)));
-    const scale = end * 1.04 || 1;
+    const scale = scaleMs ?? (end * 1.04 || 1);
     const when = fmtTime(lecture.t);
     summary.textContent = `${lecture.mode} on ${model(lecture.workers)}, ${lecture.dbLatencyMs} ms per database round trip (run at ${when}): `
         + `completion order ${byDone.map(r => r.n).join(', ')}`;

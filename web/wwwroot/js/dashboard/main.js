@@ -14,6 +14,7 @@ import { wireFarmPanel } from './farm-panel.js';
 import { wireServerModel } from './server-model.js';
 import { wireLecturePanel } from './lecture-panel.js';
 import { wireLag } from './lag.js';
+import { wireLessonPanel } from './lesson-panel.js';
 
 const root = $('dash');
 
@@ -98,9 +99,11 @@ function start() {
             if (c.f === 'dbLatencyMs') $('s-lat').textContent = c.v + ' ms';
         },
     });
+    $('waterfall-all')?.addEventListener('change', e => { waterfall.showAll(e.target.checked); view.render(); });
     wireToolbar(view);
     wireServerModel(root, view);
     wireLecturePanel(root);
+    wireLessonPanel(root);
     wireFarmPanel(view, modes);
     if (root.dataset.admin === 'true') {
         wireAdminControls();

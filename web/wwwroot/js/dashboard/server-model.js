@@ -25,9 +25,28 @@ function renderStrip(tick) {
     wq.classList.toggle('bad', tick.wq > 0);
 }
 
-// Requests wait for a worker (the queue we own), or for a thread-pool thread (work items pile up).
+// Requests wait for a worker (the queue we own), or for a thread-pool thread: measured at the socket, the
+// mean wait over the last second reaches 20 ms or the in-app time (those requests were not yet in flight,
+// so in-flight against threads cannot see them); with no measured request in that second, work items pile up.
+const WAIT_MS = 20;
+
+export function measuredWait() {
+    let n = 0, wait = 0, inApp = 0, p99 = 0;
+    for (const t of recent) {
+        const done = t.ok + t.er;
+        if (!done || !t.wt?.length) continue;
+        n += done;
+        wait += done * t.wt[0];
+        inApp += done * (t.pa?.[0] ?? 0);
+        p99 = Math.max(p99, t.wt[1] ?? 0);
+    }
+    return n ? { mean: wait / n, p99, inApp: inApp / n } : null;
+}
+
 function waiting(tick) {
-    return tick.wk ? tick.wq > 0 : tick.q >= 2 && tick.if > tick.th;
+    if (tick.wk) return tick.wq > 0;
+    const w = measuredWait();
+    return w ? w.mean >= WAIT_MS || (w.mean >= 5 && w.mean >= w.inApp) : tick.q >= 2 && tick.if > tick.th;
 }
 
 function renderBanner(root, tick) {
@@ -44,11 +63,11 @@ function renderBanner(root, tick) {
         $('starvation-what').textContent = `The server does nothing about it: ${model(tick.wk)} is all it has (workers = ${tick.wk}). `
             + 'A blocking handler holds its worker for the whole database wait; async handlers hand it back at every await.';
     } else {
-        // The thread pool's queue has no per-item age; the sampled requests' waits for a thread (measured at the socket) give the longest seen.
-        let longest = 0;
-        for (const t of recent) for (const w of t.w ?? []) longest = Math.max(longest, (w.wt ?? 0) + w.q);
-        $('starvation-title').textContent = `${tick.q} work items waiting for a thread-pool thread`
-            + (longest > 0 ? `; the longest wait among the sampled requests: ${fmtMs(longest)}.` : '.');
+        const w = measuredWait();
+        $('starvation-title').textContent = w
+            ? `Requests wait ${fmtMs(w.mean)} on average for a thread-pool thread (p99 ${fmtMs(w.p99)}, measured at the socket, last second) `
+              + `against ${fmtMs(w.inApp)} in our code; ${tick.q} work items queued.`
+            : `${tick.q} work items waiting for a thread-pool thread; no request finished in the last second.`;
         $('starvation-what').textContent = `The .NET thread pool adds threads slowly, about 1–2 a second once past its minimum (now ${tick.th} threads, minimum ${tick.mn}). `
             + 'Blocked threads do nothing while they wait on the database; raising min threads or going async ends the wait.';
     }

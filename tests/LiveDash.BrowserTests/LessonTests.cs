@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using LiveDash.Tests;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace LiveDash.BrowserTests;
+
+/// <summary>
+/// An admin walks the dashboard's lesson by clicking: step 1 (the server runs the lecture on itself), step 2 (a crowd
+/// from a load agent process starves the thread pool), step 3 (three ways out). Crowds of 4 s (?lesson-seconds=4).
+/// </summary>
+public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixture<KestrelApp>
+{
+    static readonly string[] ChromiumArgs =
+        ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+    [Fact]
+    public async Task AnAdminWalksTheLessonStepByStep()
+    {
+        // The crowd comes from an agent in its own process, as ./livedash up starts one: in this process it would share the starving pool.
+        using var agent = StartAgentProcess(app.BaseAddress, "lesson");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
+        try
+        {
+            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 1100 } });
+            var pageErrors = new List<string>();
+            page.PageError += (_, error) => pageErrors.Add(error);
+
+            // Anonymous: the lesson, open on a first visit, with no buttons.
+            await page.GotoAsync(new Uri(app.BaseAddress, "/dashboard").ToString());
+            Assert.True(await page.Locator("#lesson-body").IsVisibleAsync());
+            Assert.Equal(0, await page.Locator(".lesson-run").CountAsync());
+            // Collapsed, it stays collapsed on the next visit; opened again, it stays open.
+            await page.ClickAsync("#lesson-toggle");
+            await page.ReloadAsync();
+            Assert.True(await page.Locator("#lesson-body").IsHiddenAsync());
+            await page.ClickAsync("#lesson-toggle");
+            await page.ReloadAsync();
+            Assert.True(await page.Locator("#lesson-body").IsVisibleAsync());
+
+            await page.GotoAsync(new Uri(app.BaseAddress, "/admin/login?ReturnUrl=%2Fdashboard%3Flesson-seconds%3D4").ToString());
+            await page.FillAsync("input[name=password]", KestrelApp.AdminPassword);
+            await page.ClickAsync("button[type=submit]");
+            await page.WaitForURLAsync(u => u.Contains("/dashboard"));
+            var wait = new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 200 };
+            await page.WaitForFunctionAsync("() => document.getElementById('dash').dataset.connected === 'true'", null, wait);
+
+            // The agent's start (a JIT-busy process) is over before the lecture's timings begin.
+            using (var admin = app.Http(admin: true))
+                for (var tries = 0; !(await admin.GetStringAsync("/admin/api/load/agents")).Contains("\"lesson\""); tries++)
+                {
+                    Assert.True(tries < 120, "the agent process never connected");
+                    await Task.Delay(250);
+                }
+
+            // Step 1: both lecture pictures, side by side.
+            var clock = Stopwatch.StartNew();
+            await page.ClickAsync(".lesson-run[data-step='1']");
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('#lesson-lectures .lesson-lecture').length === 2 && !document.getElementById('lesson').dataset.running", null, wait);
+            output.WriteLine($"step 1 drawn after {clock.Elapsed.TotalSeconds:0.0} s");
+            var sync = page.Locator(".lesson-lecture[data-mode='Sync']");
+            var async = page.Locator(".lesson-lecture[data-mode='Async']");
+            output.WriteLine(await page.TextContentAsync(".lesson-explain[data-step='1']"));
+            Assert.Equal("1,2,3", await sync.GetAttributeAsync("data-order"));
+            Assert.Contains("completion order 1, 2, 3", await sync.TextContentAsync());
+            Assert.True(Number(await sync.GetAttributeAsync("data-slower")) >= 3, $"Sync: #3 only ×{await sync.GetAttributeAsync("data-slower")} slower than alone");
+            Assert.Equal("1,3,2", await async.GetAttributeAsync("data-order"));
+            Assert.Contains("completion order 1, 3, 2", await async.TextContentAsync());
+            Assert.True(Number(await async.GetAttributeAsync("data-slower")) <= 1.3, $"Async: #3 ×{await async.GetAttributeAsync("data-slower")} its time alone");
+            Assert.Contains("slower than alone", await sync.TextContentAsync());
+            Assert.Equal(3, await sync.Locator(".lecture-row[data-n]").CountAsync());
+            Assert.Contains("×", await page.Locator(".lesson-explain[data-step='1']").TextContentAsync());
+            var shot = Path.Combine(AppContext.BaseDirectory, "TestResults", "lesson-step1.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
+            await page.Locator("#lesson").ScreenshotAsync(new() { Path = shot });
+            output.WriteLine($"lesson screenshot: {shot}");
+
+            // Step 2: a crowd starves the pool; the banner shows, and the measured wait for a thread exceeds the time in our code.
+            await page.ClickAsync(".lesson-run[data-step='2']");
+            try
+            {
+                await page.WaitForFunctionAsync("() => document.getElementById('dash').dataset.starving === 'true' && !document.getElementById('starvation').hidden", null, wait);
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"no starvation banner during step 2; the lesson says: {await page.TextContentAsync("#lesson-msg")}; strip: wait {await page.TextContentAsync("#s-wait")}, in app {await page.TextContentAsync("#s-inapp")}, threads {await page.TextContentAsync("#s-threads")}, queued {await page.TextContentAsync("#s-queue")}");
+            }
+            Assert.Contains("for a thread-pool thread", await page.TextContentAsync("#starvation-title"));
+            await Task.Delay(1500);
+            var starved = Path.Combine(AppContext.BaseDirectory, "TestResults", "lesson-step2-starving.png");
+            await page.ScreenshotAsync(new() { Path = starved, FullPage = true });
+            output.WriteLine($"starving dashboard screenshot: {starved}");
+            await page.WaitForFunctionAsync("() => !document.getElementById('lesson').dataset.running", null, wait);
+            NotStopped(await page.TextContentAsync("#lesson-msg"));
+            var step2 = page.Locator("#lesson-results tr[data-step='2']");
+            var waitMs = Number(await step2.GetAttributeAsync("data-wait"));
+            var inAppMs = Number(await step2.GetAttributeAsync("data-inapp"));
+            Assert.True(waitMs > inAppMs, $"step 2: waited {waitMs} ms for a thread, {inAppMs} ms in app");
+            Assert.Contains("waited", await page.Locator(".lesson-explain[data-step='2']").TextContentAsync());
+
+            // Step 3: Sync as it ships, more threads, Async; Async's end-to-end p50 at least 5× lower than Sync's.
+            await page.ClickAsync(".lesson-run[data-step='3']");
+            await page.WaitForFunctionAsync("() => !document.getElementById('lesson').dataset.running", null, new() { Timeout = 120_000, PollingInterval = 250 });
+            NotStopped(await page.TextContentAsync("#lesson-msg"));
+            Assert.Equal(3, await page.Locator("#lesson-results tr[data-step='3']").CountAsync());
+            var rows = page.Locator("#lesson-results tr[data-step='3']");
+            var syncP50 = Number(await rows.Nth(0).GetAttributeAsync("data-p50"));
+            var asyncP50 = Number(await rows.Nth(2).GetAttributeAsync("data-p50"));
+            Assert.StartsWith("Async", await rows.Nth(2).GetAttributeAsync("data-label"));
+            output.WriteLine($"step 3: Sync p50 {syncP50} ms, more threads {await rows.Nth(1).GetAttributeAsync("data-p50")} ms, Async {asyncP50} ms");
+            Assert.True(syncP50 >= 5 * asyncP50, $"step 3: Sync p50 {syncP50} ms, Async {asyncP50} ms");
+            Assert.Empty(pageErrors);
+        }
+        finally
+        {
+            if (!agent.HasExited) agent.Kill(entireProcessTree: true);
+        }
+    }
+
+    static void NotStopped(string? message) => Assert.False(message?.Contains("stopped") ?? true, $"the lesson says: {message}");
+
+    static double Number(string? text) => double.Parse(text ?? "NaN", CultureInfo.InvariantCulture);
+
+    static Process StartAgentProcess(Uri server, string name)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "LiveDash.LoadTests.dll"), "agent", "--server", server.ToString(), "--name", name },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = KestrelApp.AdminPassword;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using LiveDash.Admin;
+using LiveDash.Telemetry;
+using LiveDash.Tests.Load;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LiveDash.Tests.Lecture;
+
+/// <summary>
+/// POST /admin/api/lecture/run on a real Kestrel port and the test database: the server runs the lecture on
+/// itself over HTTP and answers each mode's completion order. Coarse margins, as the worker-pool lecture tests.
+/// </summary>
+public sealed class LectureRunApiTests(KestrelApp app) : IClassFixture<KestrelApp>
+{
+    const string Run = "/admin/api/lecture/run";
+    RuntimeSettings Settings => app.Services.GetRequiredService<RuntimeSettings>();
+
+    static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task SyncCompletes123AndTheShortOneWaitsAsyncCompletes132AndTheSettingsComeBack()
+    {
+        Assert.Null(Settings.Apply(new SettingsUpdate(StoreMode.SyncOverAsync, 7, Workers: 0), "test"));
+        var before = Settings.Current;
+        using var admin = app.Http(admin: true);
+        admin.Timeout = TimeSpan.FromSeconds(90);
+
+        using var response = await admin.PostAsync(Run, Json("{}"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {body}");
+        var runs = body.GetProperty("runs").EnumerateArray().ToArray();
+        Assert.Equal(["Sync", "Async"], runs.Select(r => r.GetProperty("mode").GetString()));
+        Assert.All(runs, r => Assert.Equal(1, r.GetProperty("workers").GetInt32()));
+
+        var sync = runs[0];
+        var syncShort = Short(sync);
+        Assert.Equal("1,2,3", Order(sync));
+        Assert.True(Took(syncShort) >= 3 * Alone(syncShort), $"Sync: the short request took {Took(syncShort)} ms, alone {Alone(syncShort)} ms: {sync}");
+
+        var async = runs[1];
+        var asyncShort = Short(async);
+        Assert.Equal("1,3,2", Order(async));
+        Assert.True(Took(asyncShort) <= 1.3 * Alone(asyncShort), $"Async: the short request took {Took(asyncShort)} ms, alone {Alone(asyncShort)} ms: {async}");
+        // The requests went through the server (its own split of their time), not around it.
+        Assert.All(runs.SelectMany(r => r.GetProperty("requests").EnumerateArray()), r =>
+        {
+            Assert.Equal(200, r.GetProperty("status").GetInt32());
+            Assert.True(r.GetProperty("dbMs").GetDouble() >= 450, $"database time of {r}");
+        });
+
+        Assert.Equal(before, Settings.Current);
+        // The dashboard's lecture board holds the last of them.
+        Assert.Equal(async.GetProperty("id").GetInt64(), app.Services.GetRequiredService<LectureBoard>().Latest!.Id);
+    }
+
+    [Theory]
+    [InlineData("""{"modes":["Fast"]}""", "modes")]
+    [InlineData("""{"modes":[]}""", "modes")]
+    [InlineData("""{"modes":"Sync"}""", "modes")]
+    [InlineData("""{"modes":["Sync","Async","Sync","Async"]}""", "modes")]
+    [InlineData("""{"workers":65}""", "workers")]
+    [InlineData("""{"workers":-1}""", "workers")]
+    [InlineData("""{"workers":"1"}""", "workers")]
+    [InlineData("""{"dbLatencyMs":2001}""", "dbLatencyMs")]
+    [InlineData("""{"dbLatencyMs":1.5}""", "dbLatencyMs")]
+    [InlineData("""[1]""", "body")]
+    [InlineData("""not json""", "body")]
+    public async Task BadInputGets400NamingTheField(string json, string field)
+    {
+        var before = Settings.Current;
+        using var admin = app.Http(admin: true);
+        using var response = await admin.PostAsync(Run, Json(json));
+        var error = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{json} → {(int)response.StatusCode}: {error}");
+        Assert.Equal(field, error.GetProperty("field").GetString());
+        Assert.Equal(before, Settings.Current);
+    }
+
+    [Fact]
+    public async Task AnonymousGets401()
+    {
+        using var anonymous = app.Http();
+        using var response = await anonymous.PostAsync(Run, Json("{}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ASecondLectureWhileOneRunsAndALectureDuringALoadRunGet409AndChangeNothing()
+    {
+        using var admin = app.Http(admin: true);
+        admin.Timeout = TimeSpan.FromSeconds(90);
+        var before = Settings.Current;
+        var first = admin.PostAsync(Run, Json("""{"modes":["Async"],"dbLatencyMs":300}"""));
+        using (var second = await PostWhenRunning(admin))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+            Assert.Equal("lecture", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        }
+        using (var done = await first) Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal(before, Settings.Current);
+
+        await using var agent = InProcessAgent.Start(app, "lecture-409");
+        await LoadAgentsTests.WaitForAgents(admin, "lecture-409");
+        var id = await LoadAgentsTests.StartRun(admin, new { scenario = "url", path = "/api/ping", rate = 20, durationSeconds = 30 });
+        try
+        {
+            using var refused = await admin.PostAsync(Run, Json("{}"));
+            var error = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal("load", error.GetProperty("field").GetString());
+            Assert.Contains(id, error.GetProperty("error").GetString());
+            Assert.Equal(before, Settings.Current);
+        }
+        finally
+        {
+            (await admin.DeleteAsync($"/admin/api/load/runs/{id}")).Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"step":5,"label":"x"}""", "step")]
+    [InlineData("""{"step":2}""", "label")]
+    [InlineData("""{"step":2,"label":"x","p50Ms":-1}""", "p50Ms")]
+    [InlineData("""{"step":2,"label":"x","peakThreads":"many"}""", "peakThreads")]
+    public async Task TheLessonsResultsAreReadByAnyoneWrittenByAdminsAndBadRowsGet400(string json, string field)
+    {
+        using var admin = app.Http(admin: true);
+        using var anonymous = app.Http();
+        using (var bad = await admin.PostAsync("/admin/api/lesson/rows", Json(json)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal(field, (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/admin/api/lesson/rows", Json("""{"step":2,"label":"x"}"""))).StatusCode);
+        var label = "Sync " + Guid.NewGuid().ToString("N");
+        (await admin.PostAsync("/admin/api/lesson/rows", Json($$"""{"step":2,"label":"{{label}}","p50Ms":310.26,"waitMs":250,"explain":"measured"}"""))).EnsureSuccessStatusCode();
+        var state = await anonymous.GetFromJsonAsync<JsonElement>("/api/lesson");
+        var row = state.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("label").GetString() == label);
+        Assert.Equal(310.3, row.GetProperty("p50Ms").GetDouble());
+        Assert.Equal("measured", state.GetProperty("explain").GetProperty("2").GetString());
+    }
+
+    async Task<HttpResponseMessage> PostWhenRunning(HttpClient admin)
+    {
+        var runner = app.Services.GetRequiredService<LiveDash.Lecture.LectureRunner>();
+        for (var i = 0; i < 200 && !runner.IsRunning; i++) await Task.Delay(25);
+        Assert.True(runner.IsRunning, "the first lecture did not start");
+        return await admin.PostAsync(Run, Json("{}"));
+    }
+
+    static JsonElement Short(JsonElement run) => run.GetProperty("requests").EnumerateArray().Single(r => r.GetProperty("n").GetInt32() == 3);
+    static double Took(JsonElement r) => r.GetProperty("tookMs").GetDouble();
+    static double Alone(JsonElement r) => r.GetProperty("aloneMs").GetDouble();
+    static string Order(JsonElement run) => string.Join(",", run.GetProperty("order").EnumerateArray().Select(n => n.GetInt32()));
+}

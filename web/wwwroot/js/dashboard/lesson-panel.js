@@ -1,0 +1,255 @@
+// The lesson strip at the top of the dashboard: four steps, each run from a button (signed-in admins), each
+// explained from what was measured while it ran. The results live on the server (GET /api/lesson), so every
+// viewer, signed in or not, sees the same lesson and its results until an admin resets them.
+import { $, el, cell, fmtMs } from '../../_content/LiveDash.AspNetCore/js/format.js';
+import { adminJson } from './controls.js';
+import { drawLecture } from './lecture-panel.js';
+
+const OPEN_KEY = 'livedash.lesson.open';
+const USERS = 100;
+const CROWD_PATH = '/api/orders?user=7';
+const CROWD_DB_MS = 25;
+// ?lesson-seconds=N (1..60) shortens every crowd, for a quick demo or a test.
+const override = Number(new URLSearchParams(location.search).get('lesson-seconds'));
+const SECONDS = Number.isInteger(override) && override >= 1 && override <= 60 ? { step2: override, row: override, step4: override } : { step2: 20, row: 10, step4: 15 };
+const SETTLE = 1;           // seconds after a settings change before its row is measured
+const x = v => v >= 10 ? v.toFixed(0) : v.toFixed(1);
+
+let root = null, shownRev = -1, busy = false, recording = null;
+
+export function wireLessonPanel(dash) {
+    root = $('lesson');
+    if (!root) return;
+    setOpen(localStorage.getItem(OPEN_KEY) !== 'closed');
+    $('lesson-toggle').addEventListener('click', () => {
+        const open = root.dataset.open !== 'true';
+        localStorage.setItem(OPEN_KEY, open ? 'open' : 'closed');
+        setOpen(open);
+    });
+    dash.addEventListener('livedash:tick', e => recording?.push(e.detail));
+    root.querySelectorAll('.lesson-run').forEach(b => b.addEventListener('click', () => run(Number(b.dataset.step))));
+    $('lesson-reset')?.addEventListener('click', async () => {
+        try { show(await adminJson('DELETE', '/admin/api/lesson')); } catch (e) { say(e.message, true); }
+    });
+    poll();
+}
+
+function setOpen(open) {
+    root.dataset.open = String(open);
+    $('lesson-body').hidden = !open;
+    $('lesson-toggle').setAttribute('aria-expanded', String(open));
+    $('lesson-toggle').textContent = open ? 'Hide' : 'Show the lesson';
+}
+
+function say(text, bad) {
+    const msg = $('lesson-msg');
+    msg.textContent = text;
+    msg.classList.toggle('bad', !!bad);
+}
+
+async function poll() {
+    try {
+        const res = await fetch('/api/lesson', { headers: { Accept: 'application/json' } });
+        if (res.ok) show(await res.json());
+    } catch { /* the next poll tries again */ }
+    setTimeout(poll, busy ? 1000 : 2500);
+}
+
+// ---- drawing what the server holds ----
+
+function show(state) {
+    if (state.rev === shownRev) return;
+    shownRev = state.rev;
+    root.dataset.rev = String(state.rev);
+    for (const p of root.querySelectorAll('.lesson-explain')) p.textContent = state.explain?.[p.dataset.step] ?? '';
+    drawLectures(state.lectures ?? []);
+    drawRows(state.rows ?? []);
+}
+
+function drawLectures(runs) {
+    const box = $('lesson-lectures');
+    box.replaceChildren();
+    box.hidden = runs.length === 0;
+    // One time axis for both pictures, so the eye compares them.
+    const scale = 1.04 * Math.max(1, ...runs.flatMap(r => r.requests.map(q => Math.max(q.doneMs, q.sentMs + q.aloneMs))));
+    for (const r of runs) {
+        const short = r.requests.find(q => q.n === 3) ?? r.requests[r.requests.length - 1];
+        const slower = short.aloneMs > 0 ? short.tookMs / short.aloneMs : 0;
+        const col = el('div', 'lesson-lecture');
+        col.dataset.mode = r.mode;
+        col.dataset.order = r.order.join(',');
+        col.dataset.slower = slower.toFixed(2);
+        const head = el('h3');
+        head.append(el('span', `mode mode-${r.mode}`, r.mode), document.createTextNode(` on ${r.workers === 1 ? 'one worker' : r.workers ? r.workers + ' workers' : 'the thread pool'}, ${r.dbLatencyMs} ms a round trip`));
+        const order = el('p', 'lesson-order');
+        order.append(el('strong', '', `completion order ${r.order.join(', ')}`),
+            document.createTextNode(` · the short request #${short.n} took ${fmtMs(short.tookMs)}, alone ${fmtMs(short.aloneMs)}: `),
+            el('strong', slower >= 1.5 ? 'bad' : '', slower >= 1.05 ? `×${slower.toFixed(1)} slower than alone` : `×${slower.toFixed(2)}, as fast as alone`));
+        const rows = el('div', 'lecture lesson-picture');
+        drawLecture(rows, el('span'), r, scale);
+        col.append(head, order, rows);
+        box.appendChild(col);
+    }
+}
+
+function drawRows(rows) {
+    const body = $('lesson-results').tBodies[0];
+    body.replaceChildren();
+    $('lesson-results').hidden = rows.length === 0;
+    for (const r of rows) {
+        const tr = body.insertRow();
+        tr.dataset.step = String(r.step);
+        tr.dataset.label = r.label;
+        if (r.p50Ms != null) tr.dataset.p50 = String(r.p50Ms);
+        if (r.waitMs != null) tr.dataset.wait = String(r.waitMs);
+        if (r.inAppMs != null) tr.dataset.inapp = String(r.inAppMs);
+        const ms = v => v == null ? '–' : fmtMs(v);
+        tr.append(cell(String(r.step)), cell(r.label), cell(r.rps == null ? '–' : r.rps.toFixed(0), 'num'), cell(ms(r.p50Ms), 'num'), cell(ms(r.p99Ms), 'num'),
+            cell(ms(r.inAppMs), 'num'), cell(ms(r.waitMs), 'num'), cell(r.peakThreads == null ? '–' : String(r.peakThreads), 'num'),
+            cell(r.queued == null ? '–' : String(r.queued), 'num'), cell(r.note ?? '', 'muted'));
+    }
+}
+
+// ---- running the steps (admins) ----
+
+async function run(step) {
+    if (busy) return;
+    busy = true;
+    root.dataset.running = String(step);
+    root.querySelectorAll('.lesson-run').forEach(b => b.disabled = true);
+    say(`Step ${step} is running…`);
+    try {
+        await [null, stepOne, stepTwo, stepThree, stepFour][step]();
+        say(`Step ${step} done.`);
+    } catch (e) {
+        say(`Step ${step} stopped: ${e.message}`, true);
+    } finally {
+        busy = false;
+        delete root.dataset.running;
+        root.querySelectorAll('.lesson-run').forEach(b => b.disabled = false);
+        shownRev = -1;
+    }
+}
+
+const post = row => adminJson('POST', '/admin/api/lesson/rows', row).then(show);
+
+async function stepOne() {
+    say('Step 1: the server sends itself two long requests and a short one, 300 ms apart, on one worker: Sync, then Async…');
+    const { runs } = await adminJson('POST', '/admin/api/lecture/run', {});
+    const parts = [];
+    for (const r of runs) {
+        const short = r.requests.find(q => q.n === 3);
+        const slower = short.tookMs / Math.max(1, short.aloneMs);
+        const note = `completion order ${r.order.join(', ')}; #3 took ${fmtMs(short.tookMs)}, alone ${fmtMs(short.aloneMs)} (×${slower.toFixed(1)})`;
+        parts.push(r.order.join(',') === '1,3,2' || slower < 1.5
+            ? `${r.mode}: completion order ${r.order.join(', ')}. The short request came back in ${fmtMs(short.tookMs)}, ×${slower.toFixed(1)} its time alone: at every await the one worker was free for the next request, so nobody waited for the long ones.`
+            : `${r.mode}: completion order ${r.order.join(', ')}. The short request #3 took ${fmtMs(short.tookMs)} against ${fmtMs(short.aloneMs)} alone, ×${slower.toFixed(1)} slower: `
+              + `it waited ${fmtMs(short.queuedMs ?? 0)} in the queue while the one worker sat blocked on the database for the long requests.`);
+        await post({ step: 1, label: `${r.mode}, ${r.workers === 1 ? '1 worker' : r.workers + ' workers'}, ${r.dbLatencyMs} ms a round trip`, note, explain: parts.join(' ') });
+    }
+}
+
+/**
+ * Runs one crowd of USERS on the load agents and, during it, applies each row's settings in turn: a second to settle,
+ * then the row's window, summed up as the server measured it (at the socket) over exactly that window.
+ */
+async function crowd(rows, seconds, onRow) {
+    const agents = await adminJson('GET', '/admin/api/load/agents');
+    if (!agents.some(a => a.state === 'idle'))
+        throw new Error('no idle load agent: ./livedash up starts one named local; or start one with ./livedash agent --server URL');
+    await adminJson('PUT', '/admin/api/settings', rows[0].settings);
+    // Longer than the rows need: calls to a starving server take a while; the crowd is stopped after the last row.
+    const total = rows.length * (seconds + SETTLE) + 30;
+    const { id } = await adminJson('POST', '/admin/api/load/runs', { scenario: 'url', path: CROWD_PATH, users: USERS, durationSeconds: total });
+    try {
+        for (const [i, r] of rows.entries()) {
+            if (i) await adminJson('PUT', '/admin/api/settings', r.settings);
+            say(`Step running: ${r.label}, ${USERS} users, measuring ${seconds} s…`);
+            await sleep(SETTLE * 1000);
+            recording = [];
+            await sleep(seconds * 1000);
+            const ticks = recording;
+            recording = null;
+            const server = await adminJson('GET', `/admin/api/telemetry/summary?seconds=${seconds}`);
+            const run = await adminJson('GET', `/admin/api/load/runs/${id}`);
+            if (run.state !== 'running') throw new Error(`the crowd ended early (${run.state}${run.stopReason ? ': ' + run.stopReason : ''})`);
+            await onRow(r, summarize(run, server, ticks), i);
+        }
+    } finally {
+        recording = null;
+        await adminJson('DELETE', `/admin/api/load/runs/${id}`).catch(() => { });
+    }
+}
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+function summarize(run, server, ticks) {
+    let threads = 0, queued = 0;
+    for (const t of ticks) {
+        threads = Math.max(threads, t.th);
+        queued = Math.max(queued, t.q);
+    }
+    if (!server.requests) throw new Error('no request reached the server (is the load agent pointed at this server?)');
+    return {
+        rps: server.rps, p50Ms: server.endToEnd.p50Ms, p99Ms: server.endToEnd.p99Ms, errors: run.errors,
+        inAppMs: server.inApp.p50Ms, waitMs: server.waitingForThread?.meanMs ?? null, waitP99: server.waitingForThread?.p99Ms ?? null, peakThreads: threads, queued,
+    };
+}
+
+const row = (step, label, m, note, explain) => post({ step, label, rps: m.rps, p50Ms: m.p50Ms, p99Ms: m.p99Ms, inAppMs: m.inAppMs, waitMs: m.waitMs, peakThreads: m.peakThreads, queued: m.queued, note, explain });
+
+async function withSettingsRestored(body) {
+    const before = await adminJson('GET', '/admin/api/settings');
+    try { return await body(); }
+    finally { await adminJson('PUT', '/admin/api/settings', { mode: before.mode, dbLatencyMs: before.dbLatencyMs, minThreads: before.minThreads, workers: before.workers }); }
+}
+
+const SYNC_POOL = { mode: 'Sync', workers: 0, minThreads: 0, dbLatencyMs: CROWD_DB_MS };
+
+async function stepTwo() {
+    await withSettingsRestored(async () => {
+        say(`Step 2: ${USERS} users for ${SECONDS.step2} s in Sync on the .NET thread pool, ${CROWD_DB_MS} ms a database round trip…`);
+        await crowd([{ label: `Sync, thread pool, ${USERS} users`, settings: SYNC_POOL }], SECONDS.step2, async (r, m) => {
+            const share = m.p50Ms > 0 && m.inAppMs != null ? m.inAppMs / m.p50Ms : 0;
+            const explain = `${USERS} users in Sync on the thread pool: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}) against ${fmtMs(m.inAppMs)} in our code. `
+                + `Requests waited ${fmtMs(m.waitMs)} on average for a thread (p99 ${fmtMs(m.waitP99)}), measured at the socket before our code ran; `
+                + `the pool grew to ${m.peakThreads} threads with up to ${m.queued} work items queued. `
+                + (share && share < 0.6 ? `Our code was only ${(100 * share).toFixed(0)} % of each request's time: the rest was waiting for a thread, while the threads it had sat blocked on the database.`
+                    : 'The pool kept up this time: it had threads enough for this crowd.');
+            await row(2, r.label, m, `${m.errors} errors`, explain);
+        });
+    });
+}
+
+async function stepThree() {
+    await withSettingsRestored(async () => {
+        const rows = [
+            { label: 'Sync, thread pool as it ships', settings: SYNC_POOL },
+            { label: `Sync, minThreads ${2 * USERS}`, settings: { ...SYNC_POOL, minThreads: 2 * USERS } },
+            { label: 'Async, thread pool as it ships', settings: { ...SYNC_POOL, mode: 'Async', minThreads: 0 } },
+        ];
+        const measured = [];
+        say(`Step 3: one crowd of ${USERS} users; ${rows.length} settings in turn, ${SECONDS.row} s each…`);
+        await crowd(rows, SECONDS.row, async (r, m) => {
+            measured.push(m);
+            const base = measured[0];
+            const note = measured.length === 1 ? 'the starving baseline' : `p50 ×${x(base.p50Ms / Math.max(0.1, m.p50Ms))} lower than Sync as it ships`;
+            const explain = measured.length < rows.length ? undefined : `During one crowd: Sync as it ships, p50 ${fmtMs(base.p50Ms)} on ${base.peakThreads} threads. `
+                + `More threads (minThreads ${2 * USERS}): p50 ${fmtMs(measured[1].p50Ms)} on ${measured[1].peakThreads} threads, a thread per waiting request, each with its stack, doing nothing but wait. `
+                + `Async: p50 ${fmtMs(measured[2].p50Ms)} on ${measured[2].peakThreads} threads, ×${x(base.p50Ms / Math.max(0.1, measured[2].p50Ms))} lower than Sync: no thread is held while PostgreSQL waits. `
+                + 'More processes (a farm: ./livedash up --instances N) divide the crowd between pools, each starving less.';
+            await row(3, r.label, m, note, explain);
+        });
+    });
+}
+
+async function stepFour() {
+    await withSettingsRestored(async () => {
+        say(`Step 4: the same crowd in SyncOverAsync for ${SECONDS.step4} s…`);
+        await crowd([{ label: `SyncOverAsync, thread pool, ${USERS} users`, settings: { ...SYNC_POOL, mode: 'SyncOverAsync' } }], SECONDS.step4, async (r, m) => {
+            const explain = `SyncOverAsync: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}), ${fmtMs(m.waitMs)} waiting for a thread, ${m.peakThreads} threads, up to ${m.queued} work items queued. `
+                + 'Each request blocks a thread on .GetAwaiter().GetResult() like Sync, and the awaited database call needs another pool thread to finish on: the worst of both.';
+            await row(4, r.label, m, `${m.errors} errors`, explain);
+        });
+    });
+}
