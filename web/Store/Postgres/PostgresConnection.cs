@@ -12,7 +12,7 @@ public static class PostgresConnection
         var given = new DbConnectionStringBuilder { ConnectionString = userConnectionString }.Keys.Cast<string>()
             .Select(Canonical).ToHashSet(StringComparer.Ordinal);
         var csb = new NpgsqlConnectionStringBuilder(userConnectionString);
-        // Sized so the pool, not the thread pool, is never the limit at concurrency 200 (see the README's figures).
+        // Sized so the pool, not the thread pool, is never the limit at concurrency 200 (see the figures in docs/benchmarks.md).
         if (!given.Contains(Canonical("Maximum Pool Size"))) csb.MaxPoolSize = 250;
         if (!given.Contains(Canonical("Timeout"))) csb.Timeout = 3;
         csb.CommandTimeout = Math.Max(csb.CommandTimeout, 30);
