@@ -48,6 +48,9 @@ public static class TelemetryExtensions
         library.MeasureArrival = options.MeasureArrival;
         library.HubPath = HubPath;
         library.UnmeasuredPaths.Add("/hubs");
+        // Not requests anyone waits on: an agent's WebSocket lives for hours, and a lecture run (~12 s) is the sum of the requests it sends, which are measured.
+        library.UnmeasuredPaths.Add("/admin/api/load/agents/connect");
+        library.UnmeasuredPaths.Add("/admin/api/lecture/run");
     }
 
     /// <summary>The store's /dashboard is public, so the hub and assets are open to all; the library's own page and summary are for admins.</summary>
