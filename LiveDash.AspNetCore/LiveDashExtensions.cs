@@ -16,12 +16,16 @@ public static class LiveDashExtensions
     /// <summary>
     /// Registers the recorder, the 4 Hz ticker, the hub, the meter "LiveDash" and <see cref="LiveDashFeed"/>, and
     /// puts LiveDash's middleware first in the pipeline. Register an <see cref="ILiveDashLabels"/> to label requests
-    /// and any number of <see cref="ILiveDashGauges"/> to add figures to the tick.
+    /// and any number of <see cref="ILiveDashGauges"/> to add figures to the tick. With OTEL_EXPORTER_OTLP_ENDPOINT set
+    /// (and <see cref="LiveDashOptions.OpenTelemetry"/> Auto) it also wires the OpenTelemetry SDK: traces, metrics and logs over OTLP.
     /// </summary>
     public static IServiceCollection AddLiveDash(this IServiceCollection services, Action<LiveDashOptions>? configure = null)
     {
         var options = services.AddOptions<LiveDashOptions>();
         if (configure is not null) options.Configure(configure);
+        var now = new LiveDashOptions();
+        configure?.Invoke(now);
+        if (LiveDashOpenTelemetry.IsOn(now)) LiveDashOpenTelemetry.Add(services, now);
         services.AddSignalR().AddJsonProtocol();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILiveDashLabels, LiveDashLabels>();

@@ -1,4 +1,15 @@
+using OpenTelemetry;
+
 namespace LiveDash.AspNetCore;
+
+/// <summary>Whether <c>AddLiveDash</c> wires the OpenTelemetry SDK.</summary>
+public enum LiveDashOpenTelemetryMode
+{
+    /// <summary>Traces, metrics and logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing registered otherwise.</summary>
+    Auto,
+    /// <summary>Never: the host wires OpenTelemetry itself (or not at all).</summary>
+    Off,
+}
 
 /// <summary>How LiveDash measures and where it serves its dashboard; set in <c>AddLiveDash(o => …)</c>.</summary>
 public sealed class LiveDashOptions
@@ -17,6 +28,21 @@ public sealed class LiveDashOptions
 
     /// <summary>Path prefixes whose requests are not measured (long-lived connections such as hubs); the LiveDash hub always is not.</summary>
     public IList<string> UnmeasuredPaths { get; } = [];
+
+    /// <summary>Auto (default): with OTEL_EXPORTER_OTLP_ENDPOINT set, export traces (the server span from the socket, with a "waiting for a thread" child), metrics and logs over OTLP.</summary>
+    public LiveDashOpenTelemetryMode OpenTelemetry { get; set; } = LiveDashOpenTelemetryMode.Auto;
+
+    /// <summary>service.name when neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names one; default the entry assembly's name.</summary>
+    public string? ServiceName { get; set; }
+
+    /// <summary>service.instance.id unless OTEL_RESOURCE_ATTRIBUTES gives one (each instance of a farm its own); default machine-pid.</summary>
+    public string? ServiceInstanceId { get; set; }
+
+    /// <summary>
+    /// Adds the host's own instrumentation to the same OpenTelemetry builder, only when LiveDash turned export on,
+    /// e.g. <c>otel => otel.WithTracing(t => t.AddNpgsql())</c>.
+    /// </summary>
+    public Action<IOpenTelemetryBuilder>? ConfigureOpenTelemetry { get; set; }
 
     internal string HubPathFor(string path) => HubPath ?? path.TrimEnd('/') + "/hub";
 }

@@ -14,7 +14,6 @@ var builder = WebApplication.CreateBuilder(args);
 var telemetry = builder.AddTelemetry();
 builder.Services.AddLiveDash(o => o.ForStore(telemetry));
 builder.WebHost.UseLiveDash();
-builder.AddLiveDashOpenTelemetry();
 builder.AddStore();
 builder.AddAdmin();
 builder.AddSite();

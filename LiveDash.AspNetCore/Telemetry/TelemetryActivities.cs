@@ -37,9 +37,14 @@ public static class TelemetryActivities
         server.SetTag(ModeAttribute, labels.Names[timeline.Mode % labels.Names.Count]);
         server.SetTag(ServerModelAttribute, labels.ModelName(labels.Model));
         if (!timeline.ReceivedMeasured) return;
+        // The wait starts with the server span: at the socket stamp when that came first (the span moves back to it).
+        // When the watcher stamped the bytes after ASP.NET Core had already begun the request (no wait to see:
+        // RequestTimeline clamps Received to Arrived), the span's own start is the earlier of the two, and the wait
+        // (Arrived - Received, as the summary counts it) starts there too, not up to a millisecond or more inside it.
         var received = ToUtc(timeline.Received);
         if (received < server.StartTimeUtc) server.SetStartTime(received);
-        Span(WaitingForThreadName, received, ToUtc(timeline.Arrived));
+        else received = server.StartTimeUtc;
+        Span(WaitingForThreadName, received, received + Stopwatch.GetElapsedTime(timeline.Received, timeline.Arrived));
     }
 
     /// <summary>After a store request came back from the workers: its wait in their queue, up to its handler starting.</summary>

@@ -47,7 +47,8 @@ sealed class SampleProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<SampleProcess> StartAsync(string dll)
+    /// <param name="environment">Variables for the app's process, e.g. OTEL_EXPORTER_OTLP_ENDPOINT.</param>
+    public static async Task<SampleProcess> StartAsync(string dll, params (string Name, string Value)[] environment)
     {
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first");
         var port = FreePort();
@@ -58,6 +59,8 @@ sealed class SampleProcess : IAsyncDisposable
         info.ArgumentList.Add(url);
         info.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         info.Environment.Remove("DOTNET_ENVIRONMENT");
+        info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
         var app = new SampleProcess(process, new Uri(url + "/"));
         process.OutputDataReceived += (_, e) => app.Append(e.Data);

@@ -4,6 +4,10 @@ using LiveDash.AspNetCore;
 using LiveDash.Site;
 using LiveDash.Store;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace LiveDash.Telemetry;
 
@@ -29,28 +33,41 @@ public static class TelemetryExtensions
 
     public static bool TelemetryEnabled(this IServiceProvider services) => services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Enabled;
 
-    /// <summary>The store's side: section "Telemetry", its labels (mode, server model), gauges and database round trips.</summary>
-    public static TelemetryOptions AddTelemetry(this WebApplicationBuilder builder)
+    /// <summary>service.name when the standard OTEL_* variables give none.</summary>
+    public const string ServiceName = "LiveDash";
+
+    /// <summary>The store's side: sections "Telemetry" and "OpenTelemetry", its labels (mode, server model), gauges and database round trips.</summary>
+    public static StoreTelemetry AddTelemetry(this WebApplicationBuilder builder)
     {
         var options = builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
+        builder.AddValidatedOptions<OpenTelemetryOptions>(OpenTelemetryOptions.Section);
+        var instance = builder.AddValidatedOptions<Admin.LiveDashOptions>(Admin.LiveDashOptions.Section, Admin.LiveDashOptions.Fallback).Instance;
         builder.Services.AddSingleton<ILiveDashLabels, StoreLabels>();
         builder.Services.AddSingleton<DbPoolMonitor>();
         builder.Services.AddSingleton<LectureBoard>();
         builder.Services.AddSingleton<ILiveDashGauges, StoreGauges>();
         if (options.Enabled) builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
-        return options;
+        return new StoreTelemetry(options, instance);
     }
 
-    /// <summary>The library as the store uses it: the hub where the store's dashboards have always found it; no hub's connection is a request.</summary>
-    public static void ForStore(this AspNetCore.LiveDashOptions library, TelemetryOptions options)
+    /// <summary>
+    /// The library as the store uses it: the hub where the store's dashboards have always found it; no hub's connection
+    /// is a request; with OTLP export on, each farm instance is its own service.instance.id and Npgsql's spans and metrics join.
+    /// </summary>
+    public static void ForStore(this AspNetCore.LiveDashOptions library, StoreTelemetry store)
     {
-        library.Enabled = options.Enabled;
-        library.MeasureArrival = options.MeasureArrival;
+        library.Enabled = store.Options.Enabled;
+        library.MeasureArrival = store.Options.MeasureArrival;
         library.HubPath = HubPath;
         library.UnmeasuredPaths.Add("/hubs");
         // Not requests anyone waits on: an agent's WebSocket lives for hours, and a lecture run (~12 s) is the sum of the requests it sends, which are measured.
         library.UnmeasuredPaths.Add("/admin/api/load/agents/connect");
         library.UnmeasuredPaths.Add("/admin/api/lecture/run");
+        library.ServiceName = ServiceName;
+        library.ServiceInstanceId = store.Instance;
+        library.ConfigureOpenTelemetry = otel => otel
+            .WithTracing(tracing => tracing.AddNpgsql())
+            .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
     }
 
     /// <summary>The store's /dashboard is public, so the hub and assets are open to all; the library's own page and summary are for admins.</summary>
@@ -94,3 +111,6 @@ public static class TelemetryExtensions
 }
 
 public record Pong(bool Ok);
+
+/// <summary>The store's telemetry settings and its farm instance's name, for <see cref="TelemetryExtensions.ForStore(AspNetCore.LiveDashOptions, StoreTelemetry)"/>.</summary>
+public sealed record StoreTelemetry(TelemetryOptions Options, string? Instance);

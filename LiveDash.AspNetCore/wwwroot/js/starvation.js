@@ -1,40 +1,72 @@
-// The starvation banner, thread-pool part: shown while requests wait for a thread (measured at the socket) or
-// work items pile up beyond the threads, with Little's law in live numbers. Reads the ticks through the page's 'livedash:tick' event.
+// The starvation banner: shown while requests wait for a thread-pool thread (measured at the socket) or, with no
+// measured request, work items pile up beyond the threads; with Little's law in live numbers. Reads the ticks
+// through the page's 'livedash:tick' event. A host whose requests wait in a queue of its own passes a reason
+// (see wireStarvationBanner) and keeps this one thread-pool rule for the rest.
 import { $, fmtMs } from './format.js';
 
 const SECOND = 4;            // ticks per second
+const WAIT_MS = 20;          // a mean wait for a thread that starves whatever the handlers take
 const recent = [];           // the last second's ticks
-let waitingTicks = 0;        // consecutive ticks with work waiting for a thread
+let waitingTicks = 0;        // consecutive ticks with requests waiting
 let calmTicks = 0;           // consecutive ticks without, to hide the banner without flicker
 let shown = false;
 
-export function wireStarvationBanner(root, view) {
+// hostReason(tick), optional, for a host with a queue of its own (e.g. N workers): undefined leaves the tick to the
+// thread-pool rule; null says nothing waits (the thread-pool rule does not apply); { title, what } says requests
+// wait in the host's queue, in words. While the banner shows, root carries data-starving="true".
+export function wireStarvationBanner(root, view, hostReason = () => undefined) {
     root.addEventListener('livedash:tick', e => {
         const tick = e.detail;
         recent.push(tick);
         if (recent.length > SECOND) recent.shift();
-        if (!view.paused) render(root, tick);
+        if (!view.paused) render(root, tick, hostReason(tick));
     });
 }
 
-// Requests measurably wait for a thread before the app (at the socket), or work items pile up beyond the threads.
-const starving = tick => (tick.wt && tick.pa && tick.ok + tick.er > 0 && tick.wt[0] > Math.max(5, 0.2 * tick.pa[0]))
-    || (tick.q >= 2 && tick.if > tick.th);
+// The last second's request-weighted mean wait for a thread (measured at the socket), its p99 and the in-app mean.
+export function measuredWait() {
+    let n = 0, wait = 0, inApp = 0, p99 = 0;
+    for (const t of recent) {
+        const done = t.ok + t.er;
+        if (!done || !t.wt?.length) continue;
+        n += done;
+        wait += done * t.wt[0];
+        inApp += done * (t.pa?.[0] ?? 0);
+        p99 = Math.max(p99, t.wt[1] ?? 0);
+    }
+    return n ? { mean: wait / n, p99, inApp: inApp / n } : null;
+}
 
-function render(root, tick) {
-    if (starving(tick)) { waitingTicks++; calmTicks = 0; } else { calmTicks++; waitingTicks = 0; }
+// The mean wait reaches 20 ms, or 5 ms and the in-app time (waiting requests are not yet in flight, so in-flight
+// against threads cannot see them); with no measured request in that second, work items pile up beyond the threads.
+function threadPoolStarving(tick) {
+    const w = measuredWait();
+    return w ? w.mean >= WAIT_MS || (w.mean >= 5 && w.mean >= w.inApp) : tick.q >= 2 && tick.if > tick.th;
+}
+
+function threadPoolWords(tick) {
+    const w = measuredWait();
+    return {
+        title: w
+            ? `Requests wait ${fmtMs(w.mean)} on average for a thread-pool thread (p99 ${fmtMs(w.p99)}, measured at the socket, last second) `
+              + `against ${fmtMs(w.inApp)} in the app; ${tick.q} work items queued.`
+            : `${tick.q} work items waiting for a thread-pool thread; no request finished in the last second.`,
+        what: `The .NET thread pool adds threads slowly, about 1–2 a second once past its minimum (now ${tick.th} threads, minimum ${tick.mn}). `
+            + 'A thread blocked in a handler does nothing while it waits; awaiting instead hands it back.',
+    };
+}
+
+function render(root, tick, host) {
+    const starving = host === undefined ? threadPoolStarving(tick) : host !== null;
+    if (starving) { waitingTicks++; calmTicks = 0; } else { calmTicks++; waitingTicks = 0; }
     if (!shown && waitingTicks >= 2) shown = true;
     if (shown && calmTicks >= 2 * SECOND) shown = false;
     $('starvation').hidden = !shown;
     root.dataset.starving = shown ? 'true' : 'false';
     if (!shown) return;
-    // The pool's queue has no per-item age; the sampled requests' waits for a thread (measured at the socket) give the longest seen.
-    let longest = 0;
-    for (const t of recent) for (const w of t.w ?? []) longest = Math.max(longest, (w.wt ?? 0) + w.q);
-    $('starvation-title').textContent = `${tick.q} work items waiting for a thread-pool thread`
-        + (longest > 0 ? `; the longest wait among the sampled requests: ${fmtMs(longest)}.` : '.');
-    $('starvation-what').textContent = `The .NET thread pool adds threads slowly, about 1–2 a second once past its minimum (now ${tick.th} threads, minimum ${tick.mn}). `
-        + 'A thread blocked in a handler does nothing while it waits; awaiting instead hands it back.';
+    const words = host ?? threadPoolWords(tick);
+    $('starvation-title').textContent = words.title;
+    $('starvation-what').textContent = words.what;
     $('starvation-little').textContent = littlesLaw();
 }
 

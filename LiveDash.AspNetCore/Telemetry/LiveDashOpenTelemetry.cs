@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using LiveDash.AspNetCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace LiveDash.Telemetry;
+
+/// <summary>
+/// OTLP export of traces, metrics and logs through the OpenTelemetry SDK, registered by <c>AddLiveDash</c> only when
+/// OTEL_EXPORTER_OTLP_ENDPOINT is set (the SDK reads it, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME and
+/// OTEL_RESOURCE_ATTRIBUTES itself) and <see cref="LiveDashOptions.OpenTelemetry"/> is Auto. Otherwise nothing is
+/// registered: no listener, no span, no export, and a request pays one <see cref="ActivitySource.HasListeners"/> check.
+/// </summary>
+static class LiveDashOpenTelemetry
+{
+    public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    const string QueueSizeVariable = "OTEL_BSP_MAX_QUEUE_SIZE";
+    const int DefaultQueueSize = 65_536;
+
+    public static bool IsOn(LiveDashOptions options) =>
+        options.Enabled && options.OpenTelemetry == LiveDashOpenTelemetryMode.Auto
+        && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EndpointVariable));
+
+    public static void Add(IServiceCollection services, LiveDashOptions options)
+    {
+        var builder = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddDetector(sp => new DefaultsDetector(sp.GetRequiredService<IConfiguration>(), options)))
+            .WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new RequestsSampler()))
+                .AddSource(TelemetryActivities.SourceName)
+                // Long-lived connections (the dashboard's hub) last as long as a page is open: not requests to trace.
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.RequestServices.GetRequiredService<UnmeasuredPaths>().Match(context.Request.Path)))
+            .WithMetrics(metrics => metrics
+                .AddMeter(LiveDashFeed.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation())
+            .WithLogging()
+            .UseOtlpExporter();
+        // A starved pool sends its spans late (the exporter's HTTP calls wait for threads too), while a request makes
+        // four or more: the SDK's default queue of 2,048 spans would drop most of a starved second's.
+        services.AddOptions<ActivityExportProcessorOptions>().Configure<IConfiguration>((processor, configuration) =>
+        {
+            if (string.IsNullOrWhiteSpace(configuration[QueueSizeVariable])) processor.BatchExportProcessorOptions.MaxQueueSize = DefaultQueueSize;
+        });
+        options.ConfigureOpenTelemetry?.Invoke(builder);
+    }
+
+    /// <summary>service.name and service.instance.id (each instance of a farm its own), unless the standard variables give them.</summary>
+    internal static Dictionary<string, object> ResourceAttributes(IConfiguration configuration, LiveDashOptions options)
+    {
+        var given = configuration["OTEL_RESOURCE_ATTRIBUTES"] ?? "";
+        bool Given(string key) => given.Split(',').Any(pair => pair.Split('=', 2)[0].Trim() == key);
+        var attributes = new Dictionary<string, object>();
+        if (string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]) && !Given("service.name"))
+            attributes["service.name"] = options.ServiceName ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "unknown_service:dotnet";
+        if (!Given("service.instance.id"))
+            attributes["service.instance.id"] = string.IsNullOrWhiteSpace(options.ServiceInstanceId)
+                ? $"{Environment.MachineName}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}" : options.ServiceInstanceId;
+        return attributes;
+    }
+
+    sealed class DefaultsDetector(IConfiguration configuration, LiveDashOptions options) : IResourceDetector
+    {
+        public Resource Detect() => new(ResourceAttributes(configuration, options));
+    }
+}
+
+/// <summary>
+/// Traces requests: a span with no parent is kept unless it is a client call (a host's background work, e.g. a
+/// database polled every second outside any request, would be noise).
+/// </summary>
+sealed class RequestsSampler : Sampler
+{
+    public override SamplingResult ShouldSample(in SamplingParameters parameters) =>
+        new(parameters.Kind == ActivityKind.Client ? SamplingDecision.Drop : SamplingDecision.RecordAndSample);
+}
