@@ -7,7 +7,7 @@ namespace LiveDash.Telemetry;
 /// so scripts can ask "what did the last N seconds look like" (GET {path}/api/summary).
 /// Fed by the aggregator once per tick; read by requests under a short lock that never spans I/O.
 /// </summary>
-public sealed class RecentLatency
+internal sealed class RecentLatency
 {
     public const int MaxSeconds = 60;
 

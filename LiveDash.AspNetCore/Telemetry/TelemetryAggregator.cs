@@ -8,7 +8,7 @@ namespace LiveDash.Telemetry;
 /// process's insides (thread pool, GC, CPU), the host's gauges and per-label totals since the last reset.
 /// Called by one thread at a time (the ticker, or a test).
 /// </summary>
-public sealed class TelemetryAggregator : IDisposable
+internal sealed class TelemetryAggregator : IDisposable
 {
     public static readonly double[] HistogramEdgesMs =
         [0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000, 1500, 2000, 3000, 5000, 7000, 10000];

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace LiveDash.Telemetry;
 
 /// <summary>The tick's levels (in flight, thread pool, CPU) as System.Diagnostics.Metrics gauges on meter "LiveDash", for dotnet-counters and OpenTelemetry.</summary>
-public sealed class TelemetryMetrics(IMeterFactory meterFactory, TickBroadcaster broadcaster, TelemetryRecorder recorder)
+internal sealed class TelemetryMetrics(IMeterFactory meterFactory, TickBroadcaster broadcaster, TelemetryRecorder recorder)
 {
     public const string MeterName = "LiveDash";
     Meter? _meter;

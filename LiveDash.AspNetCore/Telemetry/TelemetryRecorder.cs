@@ -13,7 +13,7 @@ namespace LiveDash.Telemetry;
 /// </summary>
 /// <param name="labelCount">How many request labels are kept apart (see <see cref="ILiveDashLabels"/>); 1 to <see cref="LiveDashLabels.MaxLabels"/>.</param>
 /// <param name="instruments">The per-request histograms and counters on meter "LiveDash" (OpenTelemetry, dotnet-counters).</param>
-public sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments? instruments = null)
+internal sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments? instruments = null)
 {
     public const int WaterfallSize = 100;
     public int ModeCount { get; } = Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels);
