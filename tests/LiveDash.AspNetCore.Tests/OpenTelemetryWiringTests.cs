@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using LiveDash.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+
+namespace LiveDash.AspNetCore.Tests;
+
+/// <summary>The library's OpenTelemetry wiring composes with a host's: its hook and a second AddOpenTelemetry() land on one tracer provider.</summary>
+public class OpenTelemetryWiringTests
+{
+    [Fact]
+    public void TheHostsInstrumentationJoinsLiveDashsTracerProvider()
+    {
+        var hooked = "livedash-test-hook-" + Guid.NewGuid().ToString("N")[..8];
+        var separate = "livedash-test-own-" + Guid.NewGuid().ToString("N")[..8];
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddLogging();
+        LiveDashOpenTelemetry.Add(services, new LiveDashOptions { ConfigureOpenTelemetry = otel => otel.WithTracing(t => t.AddSource(hooked)) });
+        services.AddOpenTelemetry().WithTracing(t => t.AddSource(separate));
+        using var provider = services.BuildServiceProvider();
+        using var tracer = provider.GetRequiredService<TracerProvider>();
+
+        using var liveDash = new ActivitySource(TelemetryActivities.SourceName);
+        using var fromHook = new ActivitySource(hooked);
+        using var fromHost = new ActivitySource(separate);
+        using (var a = liveDash.StartActivity("livedash")) Assert.NotNull(a);
+        using (var b = fromHook.StartActivity("hooked")) Assert.NotNull(b);
+        using (var c = fromHost.StartActivity("own")) Assert.NotNull(c);
+        using var unknown = new ActivitySource("livedash-test-unlistened-" + Guid.NewGuid().ToString("N")[..8]);
+        Assert.Null(unknown.StartActivity("nobody listens"));
+    }
+
+    [Fact]
+    public void WithoutTheEndpointVariableOrWithExportOffNothingIsRegistered()
+    {
+        static bool Registered(Action<LiveDashOptions>? configure) =>
+            new ServiceCollection().AddLiveDash(configure).Any(d => d.ServiceType == typeof(TracerProvider));
+        var endpointSet = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(LiveDashOpenTelemetry.EndpointVariable));
+        Assert.Equal(endpointSet, Registered(null));
+        Assert.False(Registered(o => o.OpenTelemetry = LiveDashOpenTelemetryMode.Off));
+        Assert.False(Registered(o => o.Enabled = false));
+    }
+}
