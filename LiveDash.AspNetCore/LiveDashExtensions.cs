@@ -72,7 +72,7 @@ public static class LiveDashExtensions
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<LiveDashOptions>>().Value;
         path = "/" + (path ?? options.Path).Trim('/');
         var hubPath = options.HubPathFor(path);
-        endpoints.ServiceProvider.GetRequiredService<UnmeasuredPaths>().Add(hubPath);
+        endpoints.ServiceProvider.GetRequiredService<UnmeasuredPaths>().AddHub(hubPath);
         var prefix = path == "/" ? "" : path;
         var page = endpoints.MapGet(path, (HttpContext context) => DashboardPage.Render(context, prefix, hubPath)).ExcludeFromDescription();
         var assets = endpoints.MapGet(prefix + "/assets/{**file}", (string file, HttpContext context) => DashboardAssets.Serve(context, file)).ExcludeFromDescription();
@@ -107,7 +107,27 @@ sealed class UnmeasuredPaths(IOptions<LiveDashOptions> options)
 {
     volatile PathString[] _prefixes = [.. options.Value.UnmeasuredPaths.Select(p => new PathString(p))];
 
-    public void Add(string prefix) => _prefixes = [.. _prefixes, new PathString(prefix)];
+    volatile PathString[] _hubs = [];
+
+    /// <summary>LiveDash's hub: neither measured nor traced.</summary>
+    public void AddHub(string prefix)
+    {
+        _prefixes = [.. _prefixes, new PathString(prefix)];
+        _hubs = [.. _hubs, new PathString(prefix)];
+    }
+
+    /// <summary>
+    /// Not traced: LiveDash's hub (its connections last as long as a dashboard is open) and WebSocket connections.
+    /// The host's other unmeasured paths are traced: a request there may send requests of its own, whose spans
+    /// would be dropped with their unsampled parent.
+    /// </summary>
+    public bool Traced(HttpContext context)
+    {
+        if (context.WebSockets.IsWebSocketRequest) return false;
+        foreach (var hub in _hubs)
+            if (context.Request.Path.StartsWithSegments(hub)) return false;
+        return true;
+    }
 
     public bool Match(PathString path)
     {

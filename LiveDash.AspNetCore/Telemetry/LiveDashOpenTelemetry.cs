@@ -35,8 +35,7 @@ static class LiveDashOpenTelemetry
             .WithTracing(tracing => tracing
                 .SetSampler(new ParentBasedSampler(new RequestsSampler()))
                 .AddSource(TelemetryActivities.SourceName)
-                // Long-lived connections (the dashboard's hub) last as long as a page is open: not requests to trace.
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.RequestServices.GetRequiredService<UnmeasuredPaths>().Match(context.Request.Path)))
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => context.RequestServices.GetRequiredService<UnmeasuredPaths>().Traced(context)))
             .WithMetrics(metrics => metrics
                 .AddMeter(LiveDashFeed.MeterName)
                 .AddAspNetCoreInstrumentation()
