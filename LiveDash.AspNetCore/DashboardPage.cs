@@ -98,7 +98,7 @@ static class DashboardPage
             </main>
             <script src="{{A(assets)}}lib/chart.js/dist/chart.umd.min.js"></script>
             <script src="{{A(assets)}}lib/microsoft-signalr/dist/browser/signalr.min.js"></script>
-            <script type="module" src="{{A(assets)}}js/dashboard.js"></script>
+            <script type="module" src="{{A(assets)}}js/livedash.js"></script>
             </body>
             </html>
             """;

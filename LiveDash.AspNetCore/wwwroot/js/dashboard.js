@@ -1,6 +1,7 @@
 // LiveDash's generic dashboard: reads the tick stream from the hub named by #dash's data-hub and draws it.
 // Every tick is also raised as a 'livedash:tick' event on #dash (detail: the tick), so a host page's own
-// modules can add panels without reaching into these.
+// modules can add panels without reaching into these. A host page calls startDashboard with its hooks; the
+// library's own page does so through livedash.js.
 import { $, readModes } from './format.js';
 import { connectHub } from './hub.js';
 import { createTimeCharts } from './time-charts.js';
@@ -10,15 +11,14 @@ import { createClients } from './clients.js';
 import { renderStrip } from './figures.js';
 import { wireStarvationBanner } from './starvation.js';
 
-const root = $('dash');
-
-function setConnection(text, cls) {
+function setConnection(root, text, cls) {
     $('conn-text').textContent = text;
     $('conn-dot').className = 'dot ' + cls;
     root.dataset.connected = String(cls === 'up');
 }
 
-function wireToolbar(view) {
+/** The time window, pause and log-axis controls of the toolbar. */
+export function wireToolbar(view) {
     document.querySelectorAll('.win').forEach(button => button.addEventListener('click', () => {
         document.querySelectorAll('.win').forEach(b => b.classList.toggle('active', b === button));
         view.windowMin = Number(button.dataset.min);
@@ -27,16 +27,31 @@ function wireToolbar(view) {
     $('pause').addEventListener('click', () => {
         view.paused = !view.paused;
         $('pause').textContent = view.paused ? 'Resume' : 'Pause';
+        $('pause').classList.toggle('active', view.paused);
         if (!view.paused) view.render();
     });
     $('logscale').addEventListener('change', e => view.setLogScale(e.target.checked));
 }
 
-function start() {
+/**
+ * Starts the dashboard on root (#dash). host (all optional):
+ *   onFrame(frame)        every frame as it arrives, before the tick is drawn (e.g. how far behind the view is);
+ *   render(tick, modes)   after the generic panels are drawn;
+ *   onSettingsChanged(c)  a settings-change marker ({ f: field, v: value });
+ *   starvationReason      the host's own reason to wait (see wireStarvationBanner); the thread-pool rule otherwise;
+ *   wire(view, parts)     once, to wire the host's panels: parts = { modes, waterfall }.
+ * Returns the view ({ render(), paused, windowMin }) or null when the page cannot draw.
+ */
+export function startDashboard(root, host = {}) {
     if (typeof globalThis.Chart === 'undefined' || typeof globalThis.signalR === 'undefined') {
-        $('libs-missing').hidden = false;
-        setConnection('libraries missing', 'down');
-        return;
+        const missing = $('libs-missing');
+        if (missing) missing.hidden = false;
+        setConnection(root, 'libraries missing', 'down');
+        return null;
+    }
+    if (root.dataset.telemetry === 'off') {
+        setConnection(root, 'telemetry off', 'down');
+        return null;
     }
     const Chart = globalThis.Chart;
     Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", sans-serif';
@@ -60,6 +75,7 @@ function start() {
             charts.render(lastTick.t, view.windowMin);
             waterfall.render();
             histogram.render();
+            host.render?.(lastTick, modes);
             clients.render(lastTick);
         },
         setLogScale: on => charts.setLogScale(on),
@@ -72,6 +88,7 @@ function start() {
     }
 
     function onTick(frame) {
+        host.onFrame?.(frame);
         const tick = frame.k;
         if (lastTick && tick.t <= lastTick.t) return;          // the backlog again after a reconnect
         ticks++;
@@ -91,9 +108,14 @@ function start() {
         scheduleRender();
     }
 
-    connectHub(root.dataset.hub, { onItem: onTick, onStatus: setConnection });
+    connectHub(root.dataset.hub, {
+        onItem: onTick,
+        onStatus: (text, cls) => setConnection(root, text, cls),
+        onSettingsChanged: c => host.onSettingsChanged?.(c),
+    });
+    $('waterfall-all')?.addEventListener('change', e => { waterfall.showAll(e.target.checked); view.render(); });
     wireToolbar(view);
-    wireStarvationBanner(root, view);
+    wireStarvationBanner(root, view, host.starvationReason);
+    host.wire?.(view, { modes, waterfall });
+    return view;
 }
-
-start();

@@ -1,20 +1,5 @@
-// The toolbar (time window, pause, log axis) and, for signed-in admins, the quick settings.
+// For signed-in admins, the quick settings (the toolbar is the library's).
 import { $ } from '../../_content/LiveDash.AspNetCore/js/format.js';
-
-export function wireToolbar(view) {
-    document.querySelectorAll('.win').forEach(b => b.addEventListener('click', () => {
-        view.windowMin = Number(b.dataset.min);
-        document.querySelectorAll('.win').forEach(o => o.classList.toggle('active', o === b));
-        view.render();
-    }));
-    $('pause').addEventListener('click', () => {
-        view.paused = !view.paused;
-        $('pause').textContent = view.paused ? 'Resume' : 'Pause';
-        $('pause').classList.toggle('active', view.paused);
-        if (!view.paused) view.render();
-    });
-    $('logscale').addEventListener('change', e => view.setLogScale(e.target.checked));
-}
 
 /** A cookie-authenticated admin API call: a JSON body and the antiforgery header the server asks of every change. */
 function adminFetch(method, url, body) {

@@ -1,13 +1,11 @@
 // The server model in the header strip, and the store's part of the library's starvation banner: on N workers,
 // requests wait in the workers' queue (the store's own); on the thread pool the library's rule decides.
 import { $, fmtMs, serverModel as model } from '../../_content/LiveDash.AspNetCore/js/format.js';
-import { wireStarvationBanner } from '../../_content/LiveDash.AspNetCore/js/starvation.js';
 
 export function wireServerModel(root, view) {
     root.addEventListener('livedash:tick', e => {
         if (!view.paused) renderStrip(e.detail);
     });
-    wireStarvationBanner(root, view, workersReason);
 }
 
 function renderStrip(tick) {
@@ -18,7 +16,7 @@ function renderStrip(tick) {
 }
 
 // On N workers (tick.wk) store requests wait for a worker, not for a thread; on the thread pool, no opinion.
-function workersReason(tick) {
+export function workersReason(tick) {
     if (!tick.wk) return undefined;
     if (!tick.wq) return null;
     return {
