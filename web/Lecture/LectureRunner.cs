@@ -41,7 +41,7 @@ public sealed record LectureRunResult(
 /// The server runs the lecture on itself: for each mode, the settings are set (mode, workers, database latency),
 /// each of the lecture's three paths is timed alone, then the three are sent 300 ms apart, all over real HTTP to
 /// this app's own listener on 127.0.0.1, so they pass the socket, the arrival watcher and the worker queue like
-/// any client's. The settings are put back afterwards, whatever happens. One lecture at a time, never during a load run.
+/// any client's. The settings are put back afterwards, whatever happens. One lecture at a time, never during a load run (and no load run starts during a lecture).
 /// </summary>
 public sealed class LectureRunner(IServer server, RuntimeSettings settings, LoadRuns loadRuns, LectureBoard board, LessonBoard lesson, TimeProvider time, ILogger<LectureRunner> log)
 {
@@ -53,16 +53,19 @@ public sealed class LectureRunner(IServer server, RuntimeSettings settings, Load
     /// <summary>Runs the lecture, or says why not (the field names what stands in the way).</summary>
     public async Task<(IReadOnlyList<LectureRunResult>? Runs, ApiError? Refused)> RunAsync(LectureRunRequest request, CancellationToken cancel)
     {
-        await loadRuns.SyncAsync(cancel);   // in a farm, a run just started through another instance counts too
-        if (loadRuns.All().FirstOrDefault(r => r.IsActive) is { } active)
-            return (null, new ApiError($"load run {active.Id} is active: the lecture needs the server to itself; stop the run first", "load"));
         if (OwnAddress() is not { } target)
             return (null, new ApiError("this server has no HTTP listener to send the lecture's requests to", "server"));
+        // Taken before the load runs are read: POST /admin/api/load/runs refuses while it is held, so no run starts in between.
         if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
             return (null, new ApiError("another lecture run is going; wait for it to finish", "lecture"));
         var before = settings.Current;
+        var applied = false;
         try
         {
+            await loadRuns.SyncAsync(cancel);   // in a farm, a run just started through another instance counts too
+            if (loadRuns.All().FirstOrDefault(r => r.IsActive) is { } active)
+                return (null, new ApiError($"load run {active.Id} is active: the lecture needs the server to itself; stop the run first", "load"));
+            applied = true;
             var results = new List<LectureRunResult>(request.Modes.Count);
             using var http = LoadHttp.Create(8);
             foreach (var mode in request.Modes)
@@ -78,7 +81,7 @@ public sealed class LectureRunner(IServer server, RuntimeSettings settings, Load
         }
         finally
         {
-            if (settings.Apply(new SettingsUpdate(before.Mode, before.DbLatencyMs, Workers: before.Workers), Channel) is { } error)
+            if (applied && settings.Apply(new SettingsUpdate(before.Mode, before.DbLatencyMs, Workers: before.Workers), Channel) is { } error)
                 log.LogWarning("The lecture could not restore the settings: {Error}", error.Message);
             Volatile.Write(ref _running, 0);
         }

@@ -3,6 +3,7 @@ extern alias LoadRunner;
 using System.Diagnostics;
 using System.Text.Json;
 using LiveDash.Admin;
+using LiveDash.Lecture;
 using LiveDash.Store;
 using LoadRunner::LiveDash.LoadTests.Agent;
 using LoadRunner::LiveDash.LoadTests.Reports;
@@ -36,10 +37,12 @@ public static class LoadApi
 
         load.MapGet("/runs", (LoadRuns runs) => Results.Ok(runs.All().AsEnumerable().Reverse().Select(r => Body(r, runs))));
 
-        load.MapPost("/runs", async (HttpRequest request, LoadRuns runs) =>
+        load.MapPost("/runs", async (HttpRequest request, LoadRuns runs, LectureRunner lecture) =>
         {
             var (body, error) = await ReadStart(request);
             if (error is not null) return Results.BadRequest(error);
+            if (lecture.IsRunning)
+                return Results.Conflict(new ApiError("a lecture run is going (POST /admin/api/lecture/run): it needs the server to itself; start the load run when it has finished", "lecture"));
             await runs.SyncAsync(request.HttpContext.RequestAborted);
             var (run, refused) = await runs.StartAsync(body!, request.HttpContext.RequestAborted);
             if (refused is not null) return Results.Conflict(refused);

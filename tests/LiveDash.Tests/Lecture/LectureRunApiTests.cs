@@ -120,6 +120,33 @@ public sealed class LectureRunApiTests(KestrelApp app) : IClassFixture<KestrelAp
         }
     }
 
+    [Fact]
+    public async Task ALoadRunStartedWhileALectureRunsGets409NamingTheLecture()
+    {
+        using var admin = app.Http(admin: true);
+        admin.Timeout = TimeSpan.FromSeconds(90);
+        await using var agent = InProcessAgent.Start(app, "load-409");
+        await LoadAgentsTests.WaitForAgents(admin, "load-409");
+        var runs = app.Services.GetRequiredService<LiveDash.Load.LoadRuns>();
+        var lecture = admin.PostAsync(Run, Json("""{"modes":["Async"],"dbLatencyMs":300}"""));
+        var runner = app.Services.GetRequiredService<LiveDash.Lecture.LectureRunner>();
+        for (var i = 0; i < 200 && !runner.IsRunning; i++) await Task.Delay(25);
+        Assert.True(runner.IsRunning, "the lecture did not start");
+        using (var refused = await admin.PostAsJsonAsync("/admin/api/load/runs", new { scenario = "url", path = "/api/ping", rate = 20, durationSeconds = 5, agents = new[] { "load-409" } }))
+        {
+            var error = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(refused.StatusCode == HttpStatusCode.Conflict, $"{(int)refused.StatusCode}: {error}");
+            Assert.Equal("lecture", error.GetProperty("field").GetString());
+            Assert.Contains("lecture run is going", error.GetProperty("error").GetString());
+        }
+        Assert.DoesNotContain(runs.All(), r => r.IsActive);
+        using (var done = await lecture) Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        // Once the lecture is over, the same run starts.
+        var id = await LoadAgentsTests.StartRun(admin, new { scenario = "url", path = "/api/ping", rate = 20, durationSeconds = 5, agents = new[] { "load-409" } });
+        (await admin.DeleteAsync($"/admin/api/load/runs/{id}")).Dispose();
+        for (var i = 0; i < 100 && runs.All().Any(r => r.IsActive); i++) await Task.Delay(50);
+    }
+
     [Theory]
     [InlineData("""{"step":5,"label":"x"}""", "step")]
     [InlineData("""{"step":2}""", "label")]
