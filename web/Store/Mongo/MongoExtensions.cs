@@ -10,6 +10,8 @@ public static class MongoExtensions
         var connection = MongoConnectionSettings.Parse(database.MongoConnection!);
         builder.Services.AddSingleton(connection);
         builder.Services.AddSingleton<MongoPoolMonitor>();
+        builder.Services.AddSingleton<MongoGauges>();
+        builder.Services.AddSingleton<LiveDash.AspNetCore.ILiveDashGauges>(services => services.GetRequiredService<MongoGauges>());
         builder.Services.AddSingleton<IMongoClient>(services =>
             new MongoClient(connection.ClientSettings(services.GetRequiredService<MongoPoolMonitor>().Subscribe)));
         builder.Services.AddSingleton<IStoreBackend, MongoStore>();

@@ -72,9 +72,9 @@ public sealed class MongoStarvedPoolTests(ITestOutputHelper output) : IDisposabl
         cold!.Dispose();
     }
 
-    static void Call(MongoClient client) => client.GetDatabase("admin").RunCommand<BsonDocument>(Ping);
+    internal static void Call(MongoClient client) => client.GetDatabase("admin").RunCommand<BsonDocument>(Ping);
 
-    static (double Ms, Exception? Error) OnOwnThread(string name, Action call)
+    internal static (double Ms, Exception? Error) OnOwnThread(string name, Action call)
     {
         Exception? error = null;
         var clock = Stopwatch.StartNew();
@@ -85,7 +85,7 @@ public sealed class MongoStarvedPoolTests(ITestOutputHelper output) : IDisposabl
     }
 
     /// <summary>Blocks every thread-pool thread, and the ones it adds over the next half minute, until the gate opens.</summary>
-    static void Starve(ManualResetEventSlim gate)
+    internal static void Starve(ManualResetEventSlim gate)
     {
         ThreadPool.GetMinThreads(out var min, out _);
         for (var i = 0; i < min + 64; i++) ThreadPool.UnsafeQueueUserWorkItem(_ => gate.Wait(), null);

@@ -68,6 +68,7 @@ export function wireFarmPanel(view, modes) {
     }
 
     function onFrame(frame) {
+        panel.dispatchEvent(new CustomEvent('livedash:farm', { detail: frame }));   // the lesson's farm row records them
         showPanel(frame);
         farm.frames++;
         farm.last = frame;

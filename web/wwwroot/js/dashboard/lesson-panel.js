@@ -12,10 +12,12 @@ const CROWD_DB_MS = 25;
 // ?lesson-seconds=N (1..60) shortens every crowd, for a quick demo or a test.
 const override = Number(new URLSearchParams(location.search).get('lesson-seconds'));
 const SECONDS = Number.isInteger(override) && override >= 1 && override <= 60 ? { step2: override, row: override, step4: override } : { step2: 20, row: 10, step4: 15 };
-const SETTLE = 1;           // seconds after a settings change before its row is measured
+// Seconds after a settings change that no row's figures include. The server sums whole seconds, the newest completed
+// one last, so a summary asked for right after the window could reach up to a second back: one more second is waited.
+const SETTLE = 1;
 const x = v => v >= 10 ? v.toFixed(0) : v.toFixed(1);
 
-let root = null, shownRev = -1, busy = false, recording = null;
+let root = null, shownRev = -1, busy = false, recording = null, farmFrames = null;
 
 export function wireLessonPanel(dash) {
     root = $('lesson');
@@ -27,6 +29,7 @@ export function wireLessonPanel(dash) {
         setOpen(open);
     });
     dash.addEventListener('livedash:tick', e => recording?.push(e.detail));
+    $('farm')?.addEventListener('livedash:farm', e => farmFrames?.push(e.detail));
     root.querySelectorAll('.lesson-run').forEach(b => b.addEventListener('click', () => run(Number(b.dataset.step))));
     $('lesson-reset')?.addEventListener('click', async () => {
         try { show(await adminJson('DELETE', '/admin/api/lesson')); } catch (e) { say(e.message, true); }
@@ -151,7 +154,8 @@ async function stepOne() {
 
 /**
  * Runs one crowd of USERS on the load agents and, during it, applies each row's settings in turn: a second to settle,
- * then the row's window, summed up as the server measured it (at the socket) over exactly that window.
+ * then the row's window, summed up as the server measured it (at the socket) over exactly that window; a row marked
+ * farm is summed from the farm's frames (every instance's merged histograms, second by second) over its window.
  */
 async function crowd(rows, seconds, onRow) {
     const agents = await adminJson('GET', '/admin/api/load/agents');
@@ -159,7 +163,7 @@ async function crowd(rows, seconds, onRow) {
         throw new Error('no idle load agent: ./livedash up starts one named local; or start one with ./livedash agent --server URL');
     await adminJson('PUT', '/admin/api/settings', rows[0].settings);
     // Longer than the rows need: calls to a starving server take a while; the crowd is stopped after the last row.
-    const total = rows.length * (seconds + SETTLE) + 30;
+    const total = rows.length * (seconds + SETTLE + 1) + 30;
     const { id } = await adminJson('POST', '/admin/api/load/runs', { scenario: 'url', path: CROWD_PATH, users: USERS, durationSeconds: total });
     try {
         for (const [i, r] of rows.entries()) {
@@ -167,16 +171,24 @@ async function crowd(rows, seconds, onRow) {
             say(`Step running: ${r.label}, ${USERS} users, measuring ${seconds} s…`);
             await sleep(SETTLE * 1000);
             recording = [];
-            await sleep(seconds * 1000);
-            const ticks = recording;
-            recording = null;
-            const server = await adminJson('GET', `/admin/api/telemetry/summary?seconds=${seconds}`);
+            if (r.farm) farmFrames = [];
+            await sleep((seconds + 1) * 1000);
+            const ticks = recording, frames = farmFrames;
+            recording = farmFrames = null;
+            const server = r.farm ? null : await adminJson('GET', `/admin/api/telemetry/summary?seconds=${seconds}`);
             const run = await adminJson('GET', `/admin/api/load/runs/${id}`);
-            if (run.state !== 'running') throw new Error(`the crowd ended early (${run.state}${run.stopReason ? ': ' + run.stopReason : ''})`);
-            await onRow(r, summarize(run, server, ticks), i);
+            let ended = null;
+            if (run.state !== 'running') {
+                const lost = (run.agents ?? []).filter(a => a.state === 'lost').map(a => a.name);
+                ended = lost.length ? `the server starved so hard that it stopped hearing its load agent (${lost.join(', ')} lost), which ended the crowd`
+                    : `the crowd ended early (${run.state}${run.stopReason ? ': ' + run.stopReason : ''})`;
+                // The last row keeps what the server measured over its window; an earlier row has no crowd left for the next.
+                if (i < rows.length - 1 || r.farm || !server?.requests) throw new Error(ended);
+            }
+            await onRow(r, { ...(r.farm ? summarizeFarm(run, frames) : summarize(run, server, ticks)), ended }, i);
         }
     } finally {
-        recording = null;
+        recording = farmFrames = null;
         await adminJson('DELETE', `/admin/api/load/runs/${id}`).catch(() => { });
     }
 }
@@ -193,6 +205,20 @@ function summarize(run, server, ticks) {
     return {
         rps: server.rps, p50Ms: server.endToEnd.p50Ms, p99Ms: server.endToEnd.p99Ms, errors: run.errors,
         inAppMs: server.inApp.p50Ms, waitMs: server.waitingForThread?.meanMs ?? null, waitP99: server.waitingForThread?.p99Ms ?? null, peakThreads: threads, queued,
+    };
+}
+
+// The farm's frames carry each second's merged percentiles, not the window's histogram: its p50 and p99 here are the
+// medians of those per-second figures, and its peak threads the most any one instance had.
+function summarizeFarm(run, frames) {
+    const live = (frames ?? []).filter(f => f.p.length);
+    if (!live.length) throw new Error('no farm frame with requests arrived during the farm row (is this instance hearing the farm?)');
+    const median = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+    return {
+        rps: live.reduce((sum, f) => sum + f.rps, 0) / live.length, p50Ms: median(live.map(f => f.p[0])), p99Ms: median(live.map(f => f.p[2])),
+        errors: run.errors, inAppMs: null, waitMs: null, waitP99: null,
+        peakThreads: Math.max(...live.flatMap(f => f.i.filter(l => !l.gone).map(l => l.th))), queued: Math.max(...live.flatMap(f => f.i.filter(l => !l.gone).map(l => l.q))),
+        instances: Math.max(...live.map(f => f.live)),
     };
 }
 
@@ -223,21 +249,31 @@ async function stepTwo() {
 
 async function stepThree() {
     await withSettingsRestored(async () => {
+        const instances = (await adminJson('GET', '/admin/api/instances')).filter(i => !i.gone);
+        const farm = instances.length > 1;
+        const here = farm ? ', this instance\'s share' : '';
         const rows = [
-            { label: 'Sync, thread pool as it ships', settings: SYNC_POOL },
-            { label: `Sync, minThreads ${2 * USERS}`, settings: { ...SYNC_POOL, minThreads: 2 * USERS } },
-            { label: 'Async, thread pool as it ships', settings: { ...SYNC_POOL, mode: 'Async', minThreads: 0 } },
+            { label: `Sync, thread pool as it ships${here}`, settings: SYNC_POOL },
+            { label: `Sync, minThreads ${2 * USERS}${here}`, settings: { ...SYNC_POOL, minThreads: 2 * USERS } },
+            { label: `Async, thread pool as it ships${here}`, settings: { ...SYNC_POOL, mode: 'Async', minThreads: 0 } },
         ];
+        // More processes: the same crowd through the proxy, divided between the farm's instances, measured over the whole farm.
+        if (farm) rows.push({ label: `Sync, thread pool as it ships, ${instances.length} processes (the farm)`, settings: SYNC_POOL, farm: true });
         const measured = [];
         say(`Step 3: one crowd of ${USERS} users; ${rows.length} settings in turn, ${SECONDS.row} s each…`);
         await crowd(rows, SECONDS.row, async (r, m) => {
             measured.push(m);
             const base = measured[0];
-            const note = measured.length === 1 ? 'the starving baseline' : `p50 ×${x(base.p50Ms / Math.max(0.1, m.p50Ms))} lower than Sync as it ships`;
+            const note = measured.length === 1 ? 'the starving baseline'
+                : r.farm ? 'the whole farm: medians of each second\'s merged p50 and p99'
+                : `p50 ×${x(base.p50Ms / Math.max(0.1, m.p50Ms))} lower than Sync as it ships`;
+            const processes = farm
+                ? (measured[3] ? `More processes: ${measured[3].instances} instances in Sync as they ship, the farm's p50 ${fmtMs(measured[3].p50Ms)} at ${measured[3].rps.toFixed(0)} req/s on at most ${measured[3].peakThreads} threads each: the crowd divided between ${measured[3].instances} thread pools. ` : '')
+                : `More processes: GET /admin/api/instances lists ${instances.length} instance here, so there is no farm row: start ./livedash up --instances 2 for it. `;
             const explain = measured.length < rows.length ? undefined : `During one crowd: Sync as it ships, p50 ${fmtMs(base.p50Ms)} on ${base.peakThreads} threads. `
                 + `More threads (minThreads ${2 * USERS}): p50 ${fmtMs(measured[1].p50Ms)} on ${measured[1].peakThreads} threads, a thread per waiting request, each with its stack, doing nothing but wait. `
                 + `Async: p50 ${fmtMs(measured[2].p50Ms)} on ${measured[2].peakThreads} threads, ×${x(base.p50Ms / Math.max(0.1, measured[2].p50Ms))} lower than Sync: no thread is held while PostgreSQL waits. `
-                + 'More processes (a farm: ./livedash up --instances N) divide the crowd between pools, each starving less.';
+                + processes;
             await row(3, r.label, m, note, explain);
         });
     });
@@ -249,7 +285,7 @@ async function stepFour() {
         await crowd([{ label: `SyncOverAsync, thread pool, ${USERS} users`, settings: { ...SYNC_POOL, mode: 'SyncOverAsync' } }], SECONDS.step4, async (r, m) => {
             const explain = `SyncOverAsync: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}), ${fmtMs(m.waitMs)} waiting for a thread, ${m.peakThreads} threads, up to ${m.queued} work items queued. `
                 + 'Each request blocks a thread on .GetAwaiter().GetResult() like Sync, and the awaited database call needs another pool thread to finish on: the worst of both.';
-            await row(4, r.label, m, `${m.errors} errors`, explain);
+            await row(4, r.label, m, m.ended ? `${m.errors} errors; ${m.ended}` : `${m.errors} errors`, m.ended ? `${explain} This time ${m.ended}.` : explain);
         });
     });
 }

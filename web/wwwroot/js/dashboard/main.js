@@ -12,6 +12,7 @@ import { wireServerModel, workersReason } from './server-model.js';
 import { wireLecturePanel } from './lecture-panel.js';
 import { wireLag } from './lag.js';
 import { wireLessonPanel } from './lesson-panel.js';
+import { wireMongoPool } from './mongo-pool.js';
 
 const root = $('dash');
 let lag = null;   // wired once the page can draw: a page that cannot must not say it is behind
@@ -29,6 +30,7 @@ startDashboard(root, {
         wireServerModel(root, view);
         wireLecturePanel(root);
         wireLessonPanel(root);
+        wireMongoPool(root);
         wireFarmPanel(view, modes);
         if (root.dataset.admin === 'true') {
             wireAdminControls();
