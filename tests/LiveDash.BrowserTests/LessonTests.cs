@@ -104,13 +104,13 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             await page.ClickAsync(".lesson-run[data-step='3']");
             await page.WaitForFunctionAsync("() => !document.getElementById('lesson').dataset.running", null, new() { Timeout = 120_000, PollingInterval = 250 });
             NotStopped(await page.TextContentAsync("#lesson-msg"));
-            Assert.Equal(3, await page.Locator("#lesson-results tr[data-step='3']").CountAsync());
+            var step3Rows = await page.Locator("#lesson-results tr[data-step='3']").CountAsync();
+            Assert.True(step3Rows == 3, $"step 3 drew {step3Rows} rows; the lesson says: {await page.TextContentAsync("#lesson-msg")}; {await page.TextContentAsync("#lesson-results")}");
             var rows = page.Locator("#lesson-results tr[data-step='3']");
             var syncP50 = Number(await rows.Nth(0).GetAttributeAsync("data-p50"));
             var asyncP50 = Number(await rows.Nth(2).GetAttributeAsync("data-p50"));
             Assert.StartsWith("Async", await rows.Nth(2).GetAttributeAsync("data-label"));
             output.WriteLine($"step 3: Sync p50 {syncP50} ms, more threads {await rows.Nth(1).GetAttributeAsync("data-p50")} ms, Async {asyncP50} ms");
-            Assert.True(syncP50 >= 5 * asyncP50, $"step 3: Sync p50 {syncP50} ms, Async {asyncP50} ms");
             // One instance: no farm row, and the explanation says why, from the instance count it read.
             Assert.Contains("no farm row", await page.Locator(".lesson-explain[data-step='3']").TextContentAsync());
 
@@ -134,6 +134,8 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             output.WriteLine($"step 4: SyncOverAsync p50 {overP50} ms, wait for a thread {await step4.GetAttributeAsync("data-wait")} ms");
             Assert.True(overP50 > asyncP50, $"step 4: SyncOverAsync p50 {overP50} ms, Async {asyncP50} ms");
             Assert.Contains("GetResult", await page.Locator(".lesson-explain[data-step='4']").TextContentAsync());
+            // Asserted last, so that a run that misses it still shows step 4's figures.
+            Assert.True(syncP50 >= 5 * asyncP50, $"step 3: Sync p50 {syncP50} ms, Async {asyncP50} ms");
             Assert.Empty(pageErrors);
         }
         finally

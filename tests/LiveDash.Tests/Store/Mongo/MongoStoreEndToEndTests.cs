@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using LiveDash.Admin;
 using LiveDash.Store;
+using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
 
 namespace LiveDash.Tests.Store.Mongo;
@@ -140,6 +141,23 @@ public sealed partial class MongoStoreEndToEndTests(MongoAppFactory app, Postgre
         Assert.Equal(16, details.GetProperty("minPoolSize").GetInt32());
         Assert.True(details.GetProperty("openConnections").GetInt32() >= 16, details.ToString());
         Assert.Equal(3000, details.GetProperty("serverSelectionTimeoutMs").GetInt32());
+    }
+
+    [Fact]
+    public async Task EveryTickCarriesTheDriversPoolForTheDashboard()
+    {
+        using var client = app.Admin();
+        (await client.GetAsync("/api/products/1")).Dispose();
+        var feed = app.Services.GetRequiredService<LiveDash.AspNetCore.LiveDashFeed>();
+        LiveDash.Store.Mongo.MongoPoolTick? pool = null;
+        for (var i = 0; i < 40 && pool is null; i++)
+        {
+            pool = feed.Latest?.Extra?.GetValueOrDefault(LiveDash.Store.Mongo.MongoGauges.Key) as LiveDash.Store.Mongo.MongoPoolTick;
+            if (pool is null) await Task.Delay(100);
+        }
+        Assert.NotNull(pool);
+        Assert.True(pool.Open >= 16, $"{pool}");
+        Assert.Equal(0, pool.OpenFailures);
     }
 
     static async Task<(HttpStatusCode, string)> Fetch(HttpClient client, string path)

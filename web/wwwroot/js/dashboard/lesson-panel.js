@@ -17,7 +17,7 @@ const SECONDS = Number.isInteger(override) && override >= 1 && override <= 60 ? 
 const SETTLE = 1;
 const x = v => v >= 10 ? v.toFixed(0) : v.toFixed(1);
 
-let root = null, shownRev = -1, busy = false, recording = null, farmFrames = null;
+let root = null, shownRev = -1, busy = false, recording = null, farmFrames = null, writes = 0;
 
 export function wireLessonPanel(dash) {
     root = $('lesson');
@@ -32,7 +32,7 @@ export function wireLessonPanel(dash) {
     $('farm')?.addEventListener('livedash:farm', e => farmFrames?.push(e.detail));
     root.querySelectorAll('.lesson-run').forEach(b => b.addEventListener('click', () => run(Number(b.dataset.step))));
     $('lesson-reset')?.addEventListener('click', async () => {
-        try { show(await adminJson('DELETE', '/admin/api/lesson')); } catch (e) { say(e.message, true); }
+        try { writes++; show(await adminJson('DELETE', '/admin/api/lesson')); } catch (e) { say(e.message, true); }
     });
     poll();
 }
@@ -52,8 +52,10 @@ function say(text, bad) {
 
 async function poll() {
     try {
+        // A poll answered late (a starving server) must not draw over a row this page has posted since it asked.
+        const asked = writes;
         const res = await fetch('/api/lesson', { headers: { Accept: 'application/json' } });
-        if (res.ok) show(await res.json());
+        if (res.ok && asked === writes) show(await res.json());
     } catch { /* the next poll tries again */ }
     setTimeout(poll, busy ? 1000 : 2500);
 }
@@ -134,7 +136,7 @@ async function run(step) {
     }
 }
 
-const post = row => adminJson('POST', '/admin/api/lesson/rows', row).then(show);
+const post = row => { writes++; return adminJson('POST', '/admin/api/lesson/rows', row).then(show); };
 
 async function stepOne() {
     say('Step 1: the server sends itself two long requests and a short one, 300 ms apart, on one worker: Sync, then Async…');
