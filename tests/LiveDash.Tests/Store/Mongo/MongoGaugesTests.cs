@@ -22,7 +22,9 @@ public sealed class MongoGaugesTests(ITestOutputHelper output) : IDisposable
         var monitor = new MongoPoolMonitor(settings);
         var gauges = new MongoGauges(monitor);
         using var client = new MongoClient(settings.ClientSettings(monitor.Subscribe));
-        client.Cluster.Description.Servers.ToString();
+        // The client knows the server (its monitor connected) but has no pooled connection: the call must open one.
+        for (var i = 0; i < 100 && !client.Cluster.Description.Servers.Any(x => x.State == MongoDB.Driver.Core.Servers.ServerState.Connected); i++) Thread.Sleep(50);
+        Assert.Contains(client.Cluster.Description.Servers, x => x.State == MongoDB.Driver.Core.Servers.ServerState.Connected);
         var before = gauges.Sample(Stopwatch.GetTimestamp());
         Assert.Equal(0, before.OpenFailures + before.CheckoutTimeouts);
 
