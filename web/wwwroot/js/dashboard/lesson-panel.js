@@ -173,19 +173,28 @@ async function crowd(rows, seconds, onRow) {
             say(`Step running: ${r.label}, ${USERS} users, measuring ${seconds} s…`);
             await sleep(SETTLE * 1000);
             recording = [];
+            const windowStart = Date.now();
             if (r.farm) farmFrames = [];
             await sleep((seconds + 1) * 1000);
             const ticks = recording, frames = farmFrames;
             recording = farmFrames = null;
-            const server = r.farm ? null : await adminJson('GET', `/admin/api/telemetry/summary?seconds=${seconds}`);
+            let server = r.farm ? null : await adminJson('GET', `/admin/api/telemetry/summary?seconds=${seconds}`);
             const run = await adminJson('GET', `/admin/api/load/runs/${id}`);
             let ended = null;
             if (run.state !== 'running') {
                 const lost = (run.agents ?? []).filter(a => a.state === 'lost').map(a => a.name);
                 ended = lost.length ? `the server starved so hard that it stopped hearing its load agent (${lost.join(', ')} lost), which ended the crowd`
                     : `the crowd ended early (${run.state}${run.stopReason ? ': ' + run.stopReason : ''})`;
-                // The last row keeps what the server measured over its window; an earlier row has no crowd left for the next.
-                if (i < rows.length - 1 || r.farm || !server?.requests) throw new Error(ended);
+                // The last row keeps what the server measured; an earlier row has no crowd left for the next.
+                if (i < rows.length - 1 || r.farm) throw new Error(ended);
+                // Answered late by a starving server, the summary's last seconds may hold none of the crowd's
+                // requests: then from the row's start to now (the stuck requests came back as the pool recovered).
+                const since = Math.min(60, Math.floor((Date.now() - windowStart) / 1000));
+                if (!server?.requests && since > seconds) {
+                    server = await adminJson('GET', `/admin/api/telemetry/summary?seconds=${since}`);
+                    ended += `; measured over the ${since} s from the row's start, as the stuck requests came back`;
+                }
+                if (!server?.requests) throw new Error(ended);
             }
             await onRow(r, { ...(r.farm ? summarizeFarm(run, frames) : summarize(run, server, ticks)), ended }, i);
         }
