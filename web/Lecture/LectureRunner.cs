@@ -20,7 +20,7 @@ public sealed record LectureRunRequest(IReadOnlyList<StoreMode> Modes, int Worke
 /// this app's own listener on 127.0.0.1, so they pass the socket, the arrival watcher and the worker queue like
 /// any client's. The settings are put back afterwards, whatever happens. One lecture at a time, never during a load run (and no load run starts during a lecture).
 /// </summary>
-public sealed class LectureRunner(IServer server, IStoreBackend store, RuntimeSettings settings, LoadRuns loadRuns, LectureBoard board, LessonBoard lesson, TimeProvider time, ILogger<LectureRunner> log)
+public sealed class LectureRunner(IServer server, RuntimeSettings settings, LoadRuns loadRuns, LectureBoard board, LessonBoard lesson, TimeProvider time, ILogger<LectureRunner> log)
 {
     public const string Channel = "lecture";
     int _running;
@@ -44,9 +44,6 @@ public sealed class LectureRunner(IServer server, IStoreBackend store, RuntimeSe
                 return (null, new ApiError($"load run {active.Id} is active: the lecture needs the server to itself; stop the run first", "load"));
             applied = true;
             var results = new List<LectureReport>(request.Modes.Count);
-            // One pooled database connection per lecture request first: in Async all three wait on the database at once, and
-            // opening a connection there (a backend fork, slow on a busy or cold server) would be counted in the picture.
-            await Task.WhenAll(LectureRun.Scenario.Steps.Select(_ => store.PingAsync(cancel)));
             using var http = LoadHttp.Create(8);
             foreach (var mode in request.Modes)
             {
