@@ -11,7 +11,6 @@ namespace LiveDash.BrowserTests;
 /// An admin walks the dashboard's lesson by clicking: step 1 (the server runs the lecture on itself), step 2 (a crowd
 /// from a load agent process starves the thread pool), step 3 (three ways out). Crowds of 4 s (?lesson-seconds=4).
 /// </summary>
-[Collection(AloneCollection.Name)]
 public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixture<KestrelApp>
 {
     static readonly string[] ChromiumArgs =
