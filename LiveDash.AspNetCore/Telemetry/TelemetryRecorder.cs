@@ -11,10 +11,12 @@ namespace LiveDash.Telemetry;
 /// The hot path's side of telemetry: lock-free counters, per-label histograms and a reservoir sample
 /// of completed requests, swapped out whole by the aggregator every tick.
 /// </summary>
-internal sealed class TelemetryRecorder
+/// <param name="labelCount">How many request labels are kept apart (see <see cref="ILiveDashLabels"/>); 1 to <see cref="LiveDashLabels.MaxLabels"/>.</param>
+/// <param name="instruments">The per-request histograms and counters on meter "LiveDash" (OpenTelemetry, dotnet-counters).</param>
+internal sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments? instruments = null)
 {
     public const int WaterfallSize = 100;
-    public int ModeCount { get; }
+    public int ModeCount { get; } = Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels);
     public const int MaxRouteLength = 48;
     public const int MaxRoundTripsShown = 4;
     const int MaxPendingClientTicks = 32;
@@ -46,27 +48,15 @@ internal sealed class TelemetryRecorder
         }
     }
 
-    readonly TelemetryInstruments? instruments;
-    Window _current;
-    Window _spare;
+    Window _current = new(Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels));
+    Window _spare = new(Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels));
     long _ok;
     long _errors;
     long _inFlight;
     long _total;
-    readonly long[] _requestsByMode;
+    readonly long[] _requestsByMode = new long[Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels)];
     readonly ConcurrentQueue<ClientTick> _clientTicks = new();
     readonly ConcurrentQueue<ChangeMessage> _changes = new();
-
-    /// <param name="labelCount">How many request labels are kept apart (see <see cref="ILiveDashLabels"/>); 1 to <see cref="LiveDashLabels.MaxLabels"/>.</param>
-    /// <param name="instruments">The per-request histograms and counters on meter "LiveDash" (OpenTelemetry, dotnet-counters).</param>
-    public TelemetryRecorder(int labelCount = 1, TelemetryInstruments? instruments = null)
-    {
-        ModeCount = Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels);
-        this.instruments = instruments;
-        _current = new Window(ModeCount);
-        _spare = new Window(ModeCount);
-        _requestsByMode = new long[ModeCount];
-    }
 
     public long InFlight => Volatile.Read(ref _inFlight);
     public long Total => Volatile.Read(ref _total);
