@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LiveDash.Tests;
+using LiveDash.Tests.Shared;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -10,6 +11,7 @@ namespace LiveDash.BrowserTests;
 /// An admin walks the dashboard's lesson by clicking: step 1 (the server runs the lecture on itself), step 2 (a crowd
 /// from a load agent process starves the thread pool), step 3 (three ways out). Crowds of 4 s (?lesson-seconds=4).
 /// </summary>
+[Collection(AloneCollection.Name)]
 public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixture<KestrelApp>
 {
     static readonly string[] ChromiumArgs =
@@ -63,6 +65,8 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             var sync = page.Locator(".lesson-lecture[data-mode='Sync']");
             var async = page.Locator(".lesson-lecture[data-mode='Async']");
             output.WriteLine(await page.TextContentAsync(".lesson-explain[data-step='1']"));
+            using (var anyone = app.Http())
+                output.WriteLine(await anyone.GetStringAsync("/api/lesson"));   // each request's sent, done, queued, app and db times
             Assert.Equal("1,2,3", await sync.GetAttributeAsync("data-order"));
             Assert.Contains("completion order 1, 2, 3", await sync.TextContentAsync());
             Assert.True(Number(await sync.GetAttributeAsync("data-slower")) >= 3, $"Sync: #3 only ×{await sync.GetAttributeAsync("data-slower")} slower than alone");

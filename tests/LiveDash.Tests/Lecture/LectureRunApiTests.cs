@@ -5,6 +5,7 @@ using System.Text.Json;
 using LiveDash.Admin;
 using LiveDash.Telemetry;
 using LiveDash.Tests.Load;
+using LiveDash.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveDash.Tests.Lecture;
@@ -13,6 +14,7 @@ namespace LiveDash.Tests.Lecture;
 /// POST /admin/api/lecture/run on a real Kestrel port and the test database: the server runs the lecture on
 /// itself over HTTP and answers each mode's completion order. Coarse margins, as the worker-pool lecture tests.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class LectureRunApiTests(KestrelApp app) : IClassFixture<KestrelApp>
 {
     const string Run = "/admin/api/lecture/run";

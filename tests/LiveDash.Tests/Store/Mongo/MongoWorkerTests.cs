@@ -1,21 +1,15 @@
 using System.Diagnostics;
 using System.Net;
+using LiveDash.Tests.Shared;
 
 namespace LiveDash.Tests.Store.Mongo;
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public class MongoLectureCollection
-{
-    public const string Name = "MongoDB lecture timings";
-}
 
 /// <summary>
 /// The lecture's server on MongoDB: one worker, 300 ms waited by the (mock) server per round trip, the official
 /// driver's sync API against its async one. Orders and coarse ratios, not tight times.
 /// </summary>
-// Alone: its client and the in-process app share one thread pool, and a full run once saw all three answers land at the
-// same instant (1,644 ms) while another class kept that pool busy, which says nothing about the server's order.
-[Collection(MongoLectureCollection.Name)]
+// Alone: a full run once saw all three answers land at the same instant (1,644 ms) while another class kept the pool busy.
+[Collection(AloneCollection.Name)]
 public sealed class MongoWorkerTests(MongoKestrelApp app) : IClassFixture<MongoKestrelApp>
 {
     const int LatencyMs = 300;
