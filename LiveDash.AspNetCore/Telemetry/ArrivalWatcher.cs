@@ -213,7 +213,7 @@ sealed class ArrivalWatcher : IDisposable
             // requests wait longer gets the closer, costlier watch (an epoll re-arm and a wake-up of the watcher).
             if (arrived - received < CloseWatchTicks)
             {
-                watcher._recorder.RecordEndToEnd(mode, ended - received, arrived - received, measured);
+                watcher._recorder.RecordEndToEnd(mode, ended - received, arrived - received, 0, measured);
                 return;
             }
             _mode = mode;
@@ -249,7 +249,7 @@ sealed class ArrivalWatcher : IDisposable
                 return;
             }
             var end = Math.Max(sent, _ended);
-            watcher._recorder.RecordEndToEnd(_mode, end - _received, _arrived - _received + end - _ended, _measured);
+            watcher._recorder.RecordEndToEnd(_mode, end - _received, _arrived - _received, end - _ended, _measured);
             TelemetryActivities.WaitedToSend(_trace, _ended, end);
             Volatile.Write(ref _sendState, None);
         }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace LiveDash.Telemetry;
 
 /// <summary>
-/// The last minute of latency, one compact slot per second (end to end, in app, waiting for a thread),
+/// The last minute of latency, one compact slot per second (end to end, in app, waiting for a thread before the app and to send),
 /// so scripts can ask "what did the last N seconds look like" (GET {path}/api/summary).
 /// Fed by the aggregator once per tick; read by requests under a short lock that never spans I/O.
 /// </summary>
@@ -12,17 +12,17 @@ internal sealed class RecentLatency
     public const int MaxSeconds = 60;
 
     sealed record Slot(long Second, long Requests, long Measured, int Mode,
-        LatencyHistogram.Snapshot EndToEnd, LatencyHistogram.Snapshot InApp, LatencyHistogram.Snapshot WaitForThread);
+        LatencyHistogram.Snapshot EndToEnd, LatencyHistogram.Snapshot InApp, LatencyHistogram.Snapshot WaitForThread, LatencyHistogram.Snapshot WaitToSend);
 
     readonly Slot?[] _slots = new Slot?[MaxSeconds];
     readonly Lock _lock = new();
-    readonly LatencyHistogram _endToEnd = new(), _inApp = new(), _wait = new();
+    readonly LatencyHistogram _endToEnd = new(), _inApp = new(), _wait = new(), _send = new();
     long _second = -1, _requests, _measured;
     int _mode;
 
     /// <summary>Adds one tick's requests; rolls the current second into history when the second changes.</summary>
     /// <param name="endToEnd">The tick's end-to-end histogram, all modes together (as is <paramref name="inApp"/>).</param>
-    public void Add(long unixMs, LatencyHistogram endToEnd, LatencyHistogram inApp, LatencyHistogram waitForThread, long measured, long requests, int mode)
+    public void Add(long unixMs, LatencyHistogram endToEnd, LatencyHistogram inApp, LatencyHistogram waitForThread, LatencyHistogram waitToSend, long measured, long requests, int mode)
     {
         var second = unixMs / 1000;
         lock (_lock)
@@ -31,6 +31,7 @@ internal sealed class RecentLatency
             _endToEnd.Add(endToEnd);
             _inApp.Add(inApp);
             _wait.Add(waitForThread);
+            _send.Add(waitToSend);
             _requests += requests;
             _measured += measured;
             _mode = mode;
@@ -41,8 +42,8 @@ internal sealed class RecentLatency
     {
         if (_second >= 0)
             _slots[_second % MaxSeconds] = new Slot(_second, _requests, _measured, _mode,
-                _endToEnd.TakeSnapshot(), _inApp.TakeSnapshot(), _wait.TakeSnapshot());
-        _endToEnd.Reset(); _inApp.Reset(); _wait.Reset();
+                _endToEnd.TakeSnapshot(), _inApp.TakeSnapshot(), _wait.TakeSnapshot(), _send.TakeSnapshot());
+        _endToEnd.Reset(); _inApp.Reset(); _wait.Reset(); _send.Reset();
         _requests = 0; _measured = 0;
         _second = second;
     }
@@ -53,7 +54,7 @@ internal sealed class RecentLatency
         seconds = Math.Clamp(seconds, 1, MaxSeconds);
         var newest = nowUnixMs / 1000 - 1;  // the current second is still filling
         var oldest = newest - seconds + 1;
-        LatencyHistogram endToEnd = new(), inApp = new(), wait = new();
+        LatencyHistogram endToEnd = new(), inApp = new(), wait = new(), send = new();
         long requests = 0, measured = 0;
         int? mode = null;
         lock (_lock)
@@ -61,7 +62,7 @@ internal sealed class RecentLatency
             foreach (var slot in _slots)
             {
                 if (slot is null || slot.Second < oldest || slot.Second > newest) continue;
-                endToEnd.Add(slot.EndToEnd); inApp.Add(slot.InApp); wait.Add(slot.WaitForThread);
+                endToEnd.Add(slot.EndToEnd); inApp.Add(slot.InApp); wait.Add(slot.WaitForThread); send.Add(slot.WaitToSend);
                 requests += slot.Requests;
                 measured += slot.Measured;
                 if (mode is null || slot.Second == newest) mode = slot.Mode;
@@ -74,16 +75,16 @@ internal sealed class RecentLatency
             new EndToEndFigures(Ms(endToEnd.ValueAtPercentile(50)), Ms(endToEnd.ValueAtPercentile(99)), Ms(endToEnd.Mean), source,
                 samples == 0 ? 0 : Math.Round(Math.Min(1, measured / (double)samples), 3)),
             new LatencyFigures(Ms(inApp.ValueAtPercentile(50)), Ms(inApp.ValueAtPercentile(99)), Ms(inApp.Mean)),
-            new WaitFigures(Ms(wait.Mean), Ms(wait.ValueAtPercentile(99))), mode);
+            new WaitFigures(Ms(wait.Mean), Ms(wait.ValueAtPercentile(99))), new WaitFigures(Ms(send.Mean), Ms(send.ValueAtPercentile(99))), mode);
     }
 
     static double Ms(double us) => Math.Round(us / 1000.0, 2);
 }
 
-/// <summary>The last N completed seconds: requests, req/s, end to end, in app and waiting for a thread.</summary>
+/// <summary>The last N completed seconds: requests, req/s, end to end, in app, and waiting for a thread before the app and to send.</summary>
 /// <param name="Label">The host's request label in the newest of those seconds (not serialized), or null when none had any.</param>
 public sealed record LatencySummary(int Seconds, long Requests, double Rps,
-    EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, [property: JsonIgnore] int? Label = null);
+    EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, WaitFigures WaitingToSend, [property: JsonIgnore] int? Label = null);
 
 /// <summary>
 /// Bytes received at the socket → response done. "measured" when every request's arrival was seen at
@@ -95,5 +96,8 @@ public sealed record EndToEndFigures(double P50Ms, double P99Ms, double MeanMs, 
 /// <summary>In app: the first middleware → response done.</summary>
 public sealed record LatencyFigures(double P50Ms, double P99Ms, double MeanMs);
 
-/// <summary>Bytes received at the socket → the first middleware, plus the wait to send the response, where measured.</summary>
+/// <summary>
+/// A wait for a thread outside the app, over the requests measured at the socket: before it (bytes received → the first
+/// middleware; trace span "waiting for a thread") or to send (response handed over → last byte sent; "waiting for a thread to send").
+/// </summary>
 public sealed record WaitFigures(double MeanMs, double P99Ms);

@@ -90,7 +90,7 @@ internal sealed class TelemetryAggregator : IDisposable
         ThreadPool.GetMinThreads(out var minWorkers, out _);
 
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        _recent.Add(unixMs, _combined, _combinedInApp, window.WaitForThread, window.MeasuredCount, ok + errors, label);
+        _recent.Add(unixMs, _combined, _combinedInApp, window.WaitForThread, window.WaitToSend, window.MeasuredCount, ok + errors, label);
         var (waterfall, labels) = Waterfall(window, now);
         var tick = new Tick
         {
@@ -105,6 +105,7 @@ internal sealed class TelemetryAggregator : IDisposable
             Percentiles = Percentiles(_combined),
             InAppPercentiles = Percentiles(_combinedInApp),
             WaitForThread = [Ms((long)window.WaitForThread.Mean), Ms(window.WaitForThread.ValueAtPercentile(99))],
+            WaitToSend = [Ms((long)window.WaitToSend.Mean), Ms(window.WaitToSend.ValueAtPercentile(99))],
             MeasuredShare = _combined.Count == 0 ? 0 : Math.Min(1, Math.Round(window.MeasuredCount / (double)_combined.Count, 3)),
             Threads = threads,
             QueuedWorkItems = ThreadPool.PendingWorkItemCount,

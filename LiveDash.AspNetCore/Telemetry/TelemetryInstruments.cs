@@ -15,6 +15,7 @@ public sealed class TelemetryInstruments
 
     readonly Histogram<double> _endToEnd;
     readonly Histogram<double> _waitForThread;
+    readonly Histogram<double> _waitToSend;
     readonly Counter<long> _requests;
     readonly Counter<long> _errors;
 
@@ -28,7 +29,9 @@ public sealed class TelemetryInstruments
         _endToEnd = meter.CreateHistogram("livedash.request.duration", "s",
             "End-to-end latency: the request's bytes reaching the socket → its response sent", advice: advice);
         _waitForThread = meter.CreateHistogram("livedash.request.wait_for_thread", "s",
-            "Time a request waited for a thread outside the app: before our first middleware, and to send its response (where measured at the socket)", advice: advice);
+            "Time a request waited for a thread before the app: its bytes reaching the socket → our first middleware (where measured at the socket)", advice: advice);
+        _waitToSend = meter.CreateHistogram("livedash.request.wait_to_send", "s",
+            "Time a response waited for a thread to be sent: the app handing it over → its last byte sent (where measured at the socket)", advice: advice);
         _requests = meter.CreateCounter<long>("livedash.requests", "{request}", "Requests completed");
         _errors = meter.CreateCounter<long>("livedash.requests.errors", "{request}", "Requests that failed (exception or 5xx)");
     }
@@ -40,11 +43,15 @@ public sealed class TelemetryInstruments
         if (failed) _errors.Add(1, tag);
     }
 
-    public void EndToEnd(int mode, long endToEndMicroseconds, long waitMicroseconds, bool measured)
+    /// <summary>A response whose arrival was not seen at the socket: its end to end only (from our first middleware).</summary>
+    public void EndToEnd(int mode, long endToEndMicroseconds) => _endToEnd.Record(endToEndMicroseconds / 1e6, ModeTag(mode));
+
+    public void EndToEnd(int mode, long endToEndMicroseconds, long waitMicroseconds, long sendWaitMicroseconds)
     {
         var tag = ModeTag(mode);
         _endToEnd.Record(endToEndMicroseconds / 1e6, tag);
-        if (measured) _waitForThread.Record(waitMicroseconds / 1e6, tag);
+        _waitForThread.Record(waitMicroseconds / 1e6, tag);
+        _waitToSend.Record(sendWaitMicroseconds / 1e6, tag);
     }
 
     KeyValuePair<string, object?> ModeTag(int label) => new(TelemetryActivities.ModeAttribute, _labels[label % _labels.Count]);

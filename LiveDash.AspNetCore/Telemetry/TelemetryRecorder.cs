@@ -29,8 +29,10 @@ internal sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments
         public LatencyHistogram[] EndToEnd { get; } = [.. Enumerable.Range(0, labels).Select(_ => new LatencyHistogram())];
         /// <summary>In-app latency per label: our first middleware → response done.</summary>
         public LatencyHistogram[] InApp { get; } = [.. Enumerable.Range(0, labels).Select(_ => new LatencyHistogram())];
-        /// <summary>End to end minus in app: waiting for a thread before the app and to send the response, where measured.</summary>
+        /// <summary>Waiting for a thread before the app (bytes received → our first middleware), where measured.</summary>
         public LatencyHistogram WaitForThread { get; } = new();
+        /// <summary>Waiting for a thread to send the response (the app handed it over → its last byte sent), where measured.</summary>
+        public LatencyHistogram WaitToSend { get; } = new();
         public WaterfallEntry?[] Samples { get; } = new WaterfallEntry?[WaterfallSize];
         internal long Seen;
         internal long Measured;
@@ -42,6 +44,7 @@ internal sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments
             foreach (var h in EndToEnd) h.Reset();
             foreach (var h in InApp) h.Reset();
             WaitForThread.Reset();
+            WaitToSend.Reset();
             Array.Clear(Samples);
             Volatile.Write(ref Seen, 0);
             Volatile.Write(ref Measured, 0);
@@ -69,7 +72,7 @@ internal sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments
         var window = Volatile.Read(ref _current);
         var mode = timeline.Mode % ModeCount;
         window.InApp[mode].Record(Microseconds(timeline.Ended - timeline.Arrived));
-        if (!endToEndLater) RecordEndToEnd(window, mode, timeline.Ended - timeline.Received, timeline.Arrived - timeline.Received, timeline.ReceivedMeasured);
+        if (!endToEndLater) RecordEndToEnd(window, mode, timeline.Ended - timeline.Received, timeline.Arrived - timeline.Received, 0, timeline.ReceivedMeasured);
         Interlocked.Increment(ref _requestsByMode[mode]);
         var failed = timeline.Failed || timeline.Status >= 500;
         if (failed) Interlocked.Increment(ref _errors);
@@ -86,19 +89,26 @@ internal sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments
 
     /// <summary>
     /// A response has left: bytes received → response sent, and of that the time spent outside the app
-    /// waiting for a thread (before it, and to send the response), in Stopwatch ticks.
+    /// waiting for a thread, before it and to send the response, in Stopwatch ticks.
     /// </summary>
     /// <param name="measured">Whether the arrival was seen at the socket (else it counts from our first middleware).</param>
-    public void RecordEndToEnd(int mode, long endToEndTicks, long waitTicks, bool measured) =>
-        RecordEndToEnd(Volatile.Read(ref _current), mode % ModeCount, endToEndTicks, waitTicks, measured);
+    public void RecordEndToEnd(int mode, long endToEndTicks, long waitTicks, long sendWaitTicks, bool measured) =>
+        RecordEndToEnd(Volatile.Read(ref _current), mode % ModeCount, endToEndTicks, waitTicks, sendWaitTicks, measured);
 
-    void RecordEndToEnd(Window window, int mode, long endToEndTicks, long waitTicks, bool measured)
+    void RecordEndToEnd(Window window, int mode, long endToEndTicks, long waitTicks, long sendWaitTicks, bool measured)
     {
         var endToEnd = Microseconds(endToEndTicks);
         window.EndToEnd[mode].Record(endToEnd);
-        instruments?.EndToEnd(mode, endToEnd, measured ? Microseconds(waitTicks) : 0, measured);
-        if (!measured) return;
-        window.WaitForThread.Record(Microseconds(waitTicks));
+        if (!measured)
+        {
+            instruments?.EndToEnd(mode, endToEnd);
+            return;
+        }
+        var wait = Microseconds(waitTicks);
+        var sendWait = Microseconds(sendWaitTicks);
+        instruments?.EndToEnd(mode, endToEnd, wait, sendWait);
+        window.WaitForThread.Record(wait);
+        window.WaitToSend.Record(sendWait);
         Interlocked.Increment(ref window.Measured);
     }
 

@@ -23,6 +23,8 @@ public sealed record Tick
     [JsonPropertyName("pa")] public double[] InAppPercentiles { get; init; } = [];
     /// <summary>Waiting for a thread (bytes received → our first middleware): mean, p99; measured requests only.</summary>
     [JsonPropertyName("wt")] public double[] WaitForThread { get; init; } = [];
+    /// <summary>Waiting for a thread to send the response (handed over → last byte sent): mean, p99; measured requests only.</summary>
+    [JsonPropertyName("ws")] public double[] WaitToSend { get; init; } = [];
     /// <summary>Share (0..1) of this tick's requests whose arrival was measured at the socket; the rest count from our first middleware.</summary>
     [JsonPropertyName("ms")] public double MeasuredShare { get; init; }
     [JsonPropertyName("th")] public int Threads { get; init; }

@@ -8,7 +8,7 @@ namespace LiveDash.Telemetry;
 public static class TelemetrySummaryApi
 {
     public sealed record StoreSummary(int Seconds, long Requests, double Rps, string Mode,
-        EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread);
+        EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, WaitFigures WaitingToSend);
 
     public static void MapTelemetrySummaryApi(this IEndpointRouteBuilder app)
     {
@@ -19,7 +19,7 @@ public static class TelemetrySummaryApi
                 return Results.BadRequest(new ApiError($"seconds must be a whole number from 1 to {LiveDashFeed.MaxSummarySeconds}", "seconds"));
             var s = feed.Summarize(n);
             var mode = s.Label is { } label && Enum.IsDefined((StoreMode)label) ? (StoreMode)label : StoreMode.Async;
-            return Results.Ok(new StoreSummary(s.Seconds, s.Requests, s.Rps, mode.ToString(), s.EndToEnd, s.InApp, s.WaitingForThread));
+            return Results.Ok(new StoreSummary(s.Seconds, s.Requests, s.Rps, mode.ToString(), s.EndToEnd, s.InApp, s.WaitingForThread, s.WaitingToSend));
         }).RequireAuthorization(AdminExtensions.ApiPolicy);
     }
 }
