@@ -39,7 +39,7 @@ static class DashboardPage
                 <div class="stat"><label>Req/s</label><span id="s-rps">–</span></div>
                 <div class="stat wide"><label>p50 / p99 end to end</label><span id="s-p">–</span></div>
                 <div class="stat wide"><label>in app p50 / p99</label><span id="s-inapp">–</span></div>
-                <div class="stat"><label>Waiting for a thread</label><span id="s-wait">–</span></div>
+                <div class="stat"><label>Waiting for a thread</label><span id="s-wait">–</span><small class="sub" id="s-wait-send"></small></div>
                 <div class="stat"><label>Threads</label><span id="s-threads">–</span></div>
                 <div class="stat"><label>Queued work</label><span id="s-queue">–</span></div>
                 <div class="stat"><label>In flight</label><span id="s-inflight">–</span></div>

@@ -16,7 +16,8 @@ export function renderStrip(tick, modes, [okRate, errRate]) {
     $('s-inapp').textContent = any && tick.pa ? `${fmtMs(tick.pa[0])} / ${fmtMs(tick.pa[3])}` : '–';
     // Before the app; the wait to send the response (its own trace span) shows beside it when it is worth a glance.
     const send = any && tick.ws && tick.ws[0] >= 1 ? tick.ws[0] : 0;
-    $('s-wait').textContent = any && tick.wt ? fmtMs(tick.wt[0]) + (send ? ` +${fmtMs(send)} to send` : '') : '–';
+    $('s-wait').textContent = any && tick.wt ? fmtMs(tick.wt[0]) : '–';
+    setText('s-wait-send', send ? `+${fmtMs(send)} to send` : '');
     $('s-wait').title = any && tick.wt ? `mean wait for a thread: ${fmtMs(tick.wt[0])} before the app (bytes received → first middleware)`
         + `, ${fmtMs(tick.ws?.[0] ?? 0)} to send the response (handed over → sent); p99 ${fmtMs(tick.wt[1])} before the app` : '';
     $('s-wait').classList.toggle('bad', any && tick.wt && tick.wt[0] > Math.max(5, 0.2 * tick.pa[0]));
