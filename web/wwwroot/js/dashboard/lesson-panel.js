@@ -215,7 +215,7 @@ function summarize(run, server, ticks) {
     if (!server.requests) throw new Error('no request reached the server (is the load agent pointed at this server?)');
     return {
         rps: server.rps, p50Ms: server.endToEnd.p50Ms, p99Ms: server.endToEnd.p99Ms, errors: run.errors,
-        inAppMs: server.inApp.p50Ms, waitMs: server.waitingForThread?.meanMs ?? null, waitP99: server.waitingForThread?.p99Ms ?? null, peakThreads: threads, queued,
+        inAppMs: server.inApp.p50Ms, waitMs: server.waitingForThread?.meanMs ?? null, waitP99: server.waitingForThread?.p99Ms ?? null, sendMs: server.waitingToSend?.meanMs ?? null, peakThreads: threads, queued,
     };
 }
 
@@ -249,7 +249,8 @@ async function stepTwo() {
         await crowd([{ label: `Sync, thread pool, ${USERS} users`, settings: SYNC_POOL }], SECONDS.step2, async (r, m) => {
             const share = m.p50Ms > 0 && m.inAppMs != null ? m.inAppMs / m.p50Ms : 0;
             const explain = `${USERS} users in Sync on the thread pool: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}) against ${fmtMs(m.inAppMs)} in our code. `
-                + `Requests waited ${fmtMs(m.waitMs)} on average for a thread (p99 ${fmtMs(m.waitP99)}), measured at the socket before our code ran; `
+                + `Requests waited ${fmtMs(m.waitMs)} on average for a thread (p99 ${fmtMs(m.waitP99)}), measured at the socket before our code ran`
+                + (m.sendMs >= 1 ? `, and ${fmtMs(m.sendMs)} more for one to send the response; ` : '; ')
                 + `the pool grew to ${m.peakThreads} threads with up to ${m.queued} work items queued. `
                 + (share && share < 0.6 ? `Our code was only ${(100 * share).toFixed(0)} % of each request's time: the rest was waiting for a thread, while the threads it had sat blocked on the database.`
                     : 'The pool kept up this time: it had threads enough for this crowd.');
