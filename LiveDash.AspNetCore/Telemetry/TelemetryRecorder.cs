@@ -11,12 +11,10 @@ namespace LiveDash.Telemetry;
 /// The hot path's side of telemetry: lock-free counters, per-label histograms and a reservoir sample
 /// of completed requests, swapped out whole by the aggregator every tick.
 /// </summary>
-/// <param name="labelCount">How many request labels are kept apart (see <see cref="ILiveDashLabels"/>); 1 to <see cref="LiveDashLabels.MaxLabels"/>.</param>
-/// <param name="instruments">The per-request histograms and counters on meter "LiveDash" (OpenTelemetry, dotnet-counters).</param>
-internal sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments? instruments = null)
+internal sealed class TelemetryRecorder
 {
     public const int WaterfallSize = 100;
-    public int ModeCount { get; } = Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels);
+    public int ModeCount { get; }
     public const int MaxRouteLength = 48;
     public const int MaxRoundTripsShown = 4;
     const int MaxPendingClientTicks = 32;
@@ -51,15 +49,27 @@ internal sealed class TelemetryRecorder(int labelCount = 1, TelemetryInstruments
         }
     }
 
-    Window _current = new(Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels));
-    Window _spare = new(Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels));
+    readonly TelemetryInstruments? instruments;
+    Window _current;
+    Window _spare;
     long _ok;
     long _errors;
     long _inFlight;
     long _total;
-    readonly long[] _requestsByMode = new long[Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels)];
+    readonly long[] _requestsByMode;
     readonly ConcurrentQueue<ClientTick> _clientTicks = new();
     readonly ConcurrentQueue<ChangeMessage> _changes = new();
+
+    /// <param name="labelCount">How many request labels are kept apart (see <see cref="ILiveDashLabels"/>); 1 to <see cref="LiveDashLabels.MaxLabels"/>.</param>
+    /// <param name="instruments">The per-request histograms and counters on meter "LiveDash" (OpenTelemetry, dotnet-counters).</param>
+    public TelemetryRecorder(int labelCount = 1, TelemetryInstruments? instruments = null)
+    {
+        ModeCount = Math.Clamp(labelCount, 1, LiveDashLabels.MaxLabels);
+        this.instruments = instruments;
+        _current = new Window(ModeCount);
+        _spare = new Window(ModeCount);
+        _requestsByMode = new long[ModeCount];
+    }
 
     public long InFlight => Volatile.Read(ref _inFlight);
     public long Total => Volatile.Read(ref _total);

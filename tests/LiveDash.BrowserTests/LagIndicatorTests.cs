@@ -1,4 +1,5 @@
 using LiveDash.Tests;
+using LiveDash.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
@@ -6,6 +7,8 @@ using Microsoft.Playwright;
 namespace LiveDash.BrowserTests;
 
 /// <summary>The dashboard never falls silent without saying so: when frames stop coming, the page says for how long.</summary>
+// Alone: "up to date while live" needs a pool that another class's Sync load in this process is not starving.
+[Collection(AloneCollection.Name)]
 public class LagIndicatorTests(KestrelApp app) : IClassFixture<KestrelApp>
 {
     [Fact]

@@ -21,7 +21,7 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
     public async Task AnAdminWalksTheLessonStepByStep()
     {
         // The crowd comes from an agent in its own process, as ./livedash up starts one: in this process it would share the starving pool.
-        using var agent = StartAgentProcess(app.BaseAddress, "lesson");
+        using var agent = AgentProcess.Start(app.BaseAddress, "lesson");
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
         try
@@ -129,22 +129,4 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
     static void NotStopped(string? message) => Assert.False(message?.Contains("stopped") ?? true, $"the lesson says: {message}");
 
     static double Number(string? text) => double.Parse(text ?? "NaN", CultureInfo.InvariantCulture);
-
-    static Process StartAgentProcess(Uri server, string name)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "LiveDash.LoadTests.dll"), "agent", "--server", server.ToString(), "--name", name },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = KestrelApp.AdminPassword;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
 }

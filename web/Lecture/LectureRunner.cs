@@ -1,6 +1,5 @@
 extern alias LoadRunner;
 
-using System.Text.Json.Serialization;
 using LiveDash.Admin;
 using LiveDash.Load;
 using LiveDash.Store;
@@ -14,28 +13,6 @@ namespace LiveDash.Lecture;
 
 /// <summary>What POST /admin/api/lecture/run asks for, validated.</summary>
 public sealed record LectureRunRequest(IReadOnlyList<StoreMode> Modes, int Workers, int DbLatencyMs);
-
-public sealed record LectureRunRow(
-    [property: JsonPropertyName("n")] int Number,
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("tookMs")] double TookMs,
-    [property: JsonPropertyName("aloneMs")] double AloneMs,
-    [property: JsonPropertyName("sentMs")] double SentMs,
-    [property: JsonPropertyName("doneMs")] double DoneMs,
-    [property: JsonPropertyName("queuedMs")] double? QueuedMs,
-    [property: JsonPropertyName("appMs")] double? AppMs,
-    [property: JsonPropertyName("dbMs")] double? DbMs,
-    [property: JsonPropertyName("status")] int Status);
-
-/// <summary>One mode's lecture: its completion order and requests, and the id the lecture board gave it.</summary>
-public sealed record LectureRunResult(
-    [property: JsonPropertyName("id")] long Id,
-    [property: JsonPropertyName("t")] long UnixMs,
-    [property: JsonPropertyName("mode")] string Mode,
-    [property: JsonPropertyName("workers")] int Workers,
-    [property: JsonPropertyName("dbLatencyMs")] int DbLatencyMs,
-    [property: JsonPropertyName("order")] int[] Order,
-    [property: JsonPropertyName("requests")] LectureRunRow[] Requests);
 
 /// <summary>
 /// The server runs the lecture on itself: for each mode, the settings are set (mode, workers, database latency),
@@ -51,7 +28,7 @@ public sealed class LectureRunner(IServer server, RuntimeSettings settings, Load
     public bool IsRunning => Volatile.Read(ref _running) == 1;
 
     /// <summary>Runs the lecture, or says why not (the field names what stands in the way).</summary>
-    public async Task<(IReadOnlyList<LectureRunResult>? Runs, ApiError? Refused)> RunAsync(LectureRunRequest request, CancellationToken cancel)
+    public async Task<(IReadOnlyList<LectureReport>? Runs, ApiError? Refused)> RunAsync(LectureRunRequest request, CancellationToken cancel)
     {
         if (OwnAddress() is not { } target)
             return (null, new ApiError("this server has no HTTP listener to send the lecture's requests to", "server"));
@@ -66,7 +43,7 @@ public sealed class LectureRunner(IServer server, RuntimeSettings settings, Load
             if (loadRuns.All().FirstOrDefault(r => r.IsActive) is { } active)
                 return (null, new ApiError($"load run {active.Id} is active: the lecture needs the server to itself; stop the run first", "load"));
             applied = true;
-            var results = new List<LectureRunResult>(request.Modes.Count);
+            var results = new List<LectureReport>(request.Modes.Count);
             using var http = LoadHttp.Create(8);
             foreach (var mode in request.Modes)
             {
@@ -87,14 +64,11 @@ public sealed class LectureRunner(IServer server, RuntimeSettings settings, Load
         }
     }
 
-    LectureRunResult Post(StoreMode mode, LectureRunRequest request, IReadOnlyList<LectureRequest> requests)
+    LectureReport Post(StoreMode mode, LectureRunRequest request, IReadOnlyList<LectureRequest> requests)
     {
         var rows = requests.Select(r => new LectureRow(r.Number, r.Path, Round(r.SentAtMs), Round(r.DoneAtMs), Round(r.AloneMs),
             Round(r.QueuedMs), Round(r.AppMs), Round(r.DbMs), r.Status)).ToArray();
-        var posted = board.Post(new LectureReport(0, time.GetUtcNow().ToUnixTimeMilliseconds(), mode.ToString(), request.Workers, request.DbLatencyMs, rows));
-        return new LectureRunResult(posted.Id, posted.UnixMs, posted.Mode, posted.Workers, posted.DbLatencyMs,
-            [.. rows.OrderBy(r => r.DoneMs).Select(r => r.Number)],
-            [.. rows.Select(r => new LectureRunRow(r.Number, r.Path, Round(r.DoneMs - r.SentMs), r.AloneMs, r.SentMs, r.DoneMs, r.QueuedMs, r.AppMs, r.DbMs, r.Status))]);
+        return board.Post(new LectureReport(0, time.GetUtcNow().ToUnixTimeMilliseconds(), mode.ToString(), request.Workers, request.DbLatencyMs, rows));
     }
 
     /// <summary>This app's own HTTP listener, as 127.0.0.1 (a wildcard or localhost binding is reached there too).</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LiveDash.Admin;
 using LiveDash.Store;
+using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace LiveDash.Lecture;
@@ -24,7 +25,7 @@ public sealed record LessonState(
     [property: JsonPropertyName("rev")] long Rev,
     [property: JsonPropertyName("rows")] LessonRow[] Rows,
     [property: JsonPropertyName("explain")] Dictionary<int, string> Explain,
-    [property: JsonPropertyName("lectures")] IReadOnlyList<LectureRunResult> Lectures);
+    [property: JsonPropertyName("lectures")] IReadOnlyList<LectureReport> Lectures);
 
 /// <summary>The lesson's results until an admin resets them (a copy-on-write snapshot: reads take no lock).</summary>
 public sealed class LessonBoard
@@ -46,7 +47,7 @@ public sealed class LessonBoard
         }
     }
 
-    public void Lectures(IReadOnlyList<LectureRunResult> runs)
+    public void Lectures(IReadOnlyList<LectureReport> runs)
     {
         lock (_gate) _state = _state with { Rev = _state.Rev + 1, Lectures = runs };
     }

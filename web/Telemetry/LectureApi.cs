@@ -16,7 +16,11 @@ public sealed record LectureRow(
     [property: JsonPropertyName("queuedMs")] double? QueuedMs,
     [property: JsonPropertyName("appMs")] double? AppMs,
     [property: JsonPropertyName("dbMs")] double? DbMs,
-    [property: JsonPropertyName("status")] int Status);
+    [property: JsonPropertyName("status")] int Status)
+{
+    /// <summary>Its response time as the client saw it: sent → done.</summary>
+    [JsonPropertyName("tookMs")] public double TookMs => Math.Round(DoneMs - SentMs, 1);
+}
 
 /// <summary>The last lecture run: the server model it ran on and its requests, for the dashboard's lecture panel.</summary>
 public sealed record LectureReport(
@@ -25,7 +29,11 @@ public sealed record LectureReport(
     [property: JsonPropertyName("mode")] string Mode,
     [property: JsonPropertyName("workers")] int Workers,
     [property: JsonPropertyName("dbLatencyMs")] int DbLatencyMs,
-    [property: JsonPropertyName("requests")] LectureRow[] Requests);
+    [property: JsonPropertyName("requests")] LectureRow[] Requests)
+{
+    /// <summary>The completion order: request numbers by when each was done.</summary>
+    [JsonPropertyName("order")] public int[] Order => [.. Requests.OrderBy(r => r.DoneMs).Select(r => r.Number)];
+}
 
 /// <summary>Holds the latest lecture run; the ticker sends it to the dashboards.</summary>
 public sealed class LectureBoard

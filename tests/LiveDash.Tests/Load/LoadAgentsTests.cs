@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using LiveDash.Tests.Shared;
 using LoadRunner::LiveDash.LoadTests.Agent;
 using RunnerHistogram = LoadRunner::LiveDash.Telemetry.LatencyHistogram;
 
@@ -104,7 +105,7 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
     public async Task AKilledAgentProcessIsLostWithinFiveSecondsAndTheRunGoesOn()
     {
         await using var kept = InProcessAgent.Start(_app, "kept");
-        using var process = StartAgentProcess(_app.BaseAddress, "doomed");
+        using var process = AgentProcess.Start(_app.BaseAddress, "doomed");
         try
         {
             using var http = _app.Http(admin: true);
@@ -297,24 +298,6 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
         var refused = await Assert.ThrowsAsync<AgentRefusedException>(() => second.RunAsync(timeout.Token));
         Assert.Contains("--name", refused.Message);
         Assert.True(first.Agent.Connected);
-    }
-
-    internal static Process StartAgentProcess(Uri server, string name)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "LiveDash.LoadTests.dll"), "agent", "--server", server.ToString(), "--name", name },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = KestrelApp.AdminPassword;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 
     internal static async Task WaitForAgents(HttpClient http, params string[] names) =>

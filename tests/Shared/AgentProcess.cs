@@ -1,0 +1,25 @@
+using System.Diagnostics;
+
+namespace LiveDash.Tests.Shared;
+
+/// <summary>A real load agent process (<c>LiveDash.LoadTests.dll agent</c>) connecting out to a test app; its output is read and dropped.</summary>
+static class AgentProcess
+{
+    public static Process Start(Uri server, string name)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "LiveDash.LoadTests.dll"), "agent", "--server", server.ToString(), "--name", name },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = KestrelApp.AdminPassword;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
