@@ -11,9 +11,13 @@ namespace LiveDash.BrowserTests;
 /// An admin walks the dashboard's lesson by clicking: step 1 (the server runs the lecture on itself), step 2 (a crowd
 /// from a load agent process starves the thread pool), step 3 (three ways out). Crowds of 4 s (?lesson-seconds=4).
 /// </summary>
+// Alone, and the app in a process of its own as ./livedash up runs it: the lecture's Async answers come back on the app's
+// thread pool, which in this process another class's Sync load starves (CI saw Async come back 3,1,2 so).
 [Collection(AloneCollection.Name)]
-public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixture<KestrelApp>
+public class LessonTests(ITestOutputHelper output)
 {
+    const string Password = "lesson-process-secret";
+
     static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
@@ -21,7 +25,8 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
     public async Task AnAdminWalksTheLessonStepByStep()
     {
         // The crowd comes from an agent in its own process, as ./livedash up starts one: in this process it would share the starving pool.
-        using var agent = AgentProcess.Start(app.BaseAddress, "lesson");
+        using var app = await AppProcess.StartAsync(Password, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        using var agent = AgentProcess.Start(app.BaseAddress, "lesson", Password);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
         try
@@ -43,14 +48,14 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             Assert.True(await page.Locator("#lesson-body").IsVisibleAsync());
 
             await page.GotoAsync(new Uri(app.BaseAddress, "/admin/login?ReturnUrl=%2Fdashboard%3Flesson-seconds%3D4").ToString());
-            await page.FillAsync("input[name=password]", KestrelApp.AdminPassword);
+            await page.FillAsync("input[name=password]", Password);
             await page.ClickAsync("button[type=submit]");
             await page.WaitForURLAsync(u => u.Contains("/dashboard"));
             var wait = new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 200 };
             await page.WaitForFunctionAsync("() => document.getElementById('dash').dataset.connected === 'true'", null, wait);
 
             // The agent's start (a JIT-busy process) is over before the lecture's timings begin.
-            using (var admin = app.Http(admin: true))
+            using (var admin = app.Http(Password))
                 for (var tries = 0; !(await admin.GetStringAsync("/admin/api/load/agents")).Contains("\"lesson\""); tries++)
                 {
                     Assert.True(tries < 120, "the agent process never connected");
@@ -65,7 +70,7 @@ public class LessonTests(KestrelApp app, ITestOutputHelper output) : IClassFixtu
             var sync = page.Locator(".lesson-lecture[data-mode='Sync']");
             var async = page.Locator(".lesson-lecture[data-mode='Async']");
             output.WriteLine(await page.TextContentAsync(".lesson-explain[data-step='1']"));
-            using (var anyone = app.Http())
+            using (var anyone = new HttpClient { BaseAddress = app.BaseAddress })
                 output.WriteLine(await anyone.GetStringAsync("/api/lesson"));   // each request's sent, done, queued, app and db times
             Assert.Equal("1,2,3", await sync.GetAttributeAsync("data-order"));
             Assert.Contains("completion order 1, 2, 3", await sync.TextContentAsync());

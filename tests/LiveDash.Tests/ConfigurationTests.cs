@@ -1,5 +1,6 @@
 using LiveDash.Tests.Telemetry;
 using Npgsql;
+using LiveDash.Tests.Shared;
 
 namespace LiveDash.Tests;
 

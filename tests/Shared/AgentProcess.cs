@@ -5,7 +5,7 @@ namespace LiveDash.Tests.Shared;
 /// <summary>A real load agent process (<c>LiveDash.LoadTests.dll agent</c>) connecting out to a test app; its output is read and dropped.</summary>
 static class AgentProcess
 {
-    public static Process Start(Uri server, string name)
+    public static Process Start(Uri server, string name, string password = KestrelApp.AdminPassword)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -14,7 +14,7 @@ static class AgentProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = KestrelApp.AdminPassword;
+        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = password;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

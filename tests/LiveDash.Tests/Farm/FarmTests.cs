@@ -5,6 +5,7 @@ using LiveDash.Admin;
 using LiveDash.Tests.Telemetry;
 using Npgsql;
 using Xunit.Abstractions;
+using LiveDash.Tests.Shared;
 
 namespace LiveDash.Tests.Farm;
 

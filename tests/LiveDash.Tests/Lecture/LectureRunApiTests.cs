@@ -6,7 +6,6 @@ using LiveDash.Admin;
 using LiveDash.Telemetry;
 using LiveDash.Tests.Load;
 using LiveDash.Tests.Shared;
-using LiveDash.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveDash.Tests.Lecture;

@@ -4,6 +4,7 @@ using LiveDash.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using Xunit.Abstractions;
+using LiveDash.Tests.Shared;
 
 namespace LiveDash.Tests.Telemetry;
 
