@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using LiveDash.Tests.Shared;
 
 namespace LiveDash.AspNetCore.Tests;
 
@@ -40,18 +39,12 @@ sealed class SampleProcess : IAsyncDisposable
 #endif
         "net10.0", "MinimalApi.dll");
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <param name="environment">Variables for the app's process, e.g. OTEL_EXPORTER_OTLP_ENDPOINT.</param>
     public static async Task<SampleProcess> StartAsync(string dll, params (string Name, string Value)[] environment)
     {
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first");
-        var port = FreePort();
+        var port = ChildProcess.FreePort();
         var url = $"http://127.0.0.1:{port}";
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace LiveDash.Tests.Shared;
@@ -24,7 +23,7 @@ sealed class AppProcess : IDisposable
     public static async Task<AppProcess> StartAsync(string password, CancellationToken ct, params (string Name, string Value)[] settings)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "LiveDash.Web.dll");
-        var port = FreePort();
+        var port = ChildProcess.FreePort();
         var stateDir = Directory.CreateTempSubdirectory("livedash-process-tests-").FullName;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         foreach (var argument in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", AppContext.BaseDirectory }) start.ArgumentList.Add(argument);
@@ -78,25 +77,10 @@ sealed class AppProcess : IDisposable
         return client;
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException) { }
-        _process.Dispose();
+        ChildProcess.Stop(_process);
         try { Directory.Delete(_stateDir, recursive: true); } catch (IOException) { }
     }
 }

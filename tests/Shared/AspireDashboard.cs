@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using LiveDash.Tests.Shared;
 
 namespace LiveDash.Tests.Telemetry;
 
@@ -29,7 +28,7 @@ sealed partial class AspireDashboard : IDisposable
     public static async Task<AspireDashboard> StartAsync(CancellationToken ct)
     {
         var executable = await RestoreAsync(ct);
-        int ui = FreePort(), grpc = FreePort(), http = FreePort();
+        int ui = ChildProcess.FreePort(), grpc = ChildProcess.FreePort(), http = ChildProcess.FreePort();
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ui}";
         start.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{grpc}";
@@ -116,24 +115,6 @@ sealed partial class AspireDashboard : IDisposable
     [GeneratedRegex("""Include="Aspire.Dashboard.Sdk.linux-x64" Version="\[([^\]]+)\]""")]
     private static partial Regex PinnedVersion();
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException) { }
-        _process.Dispose();
-    }
+    public void Dispose() => ChildProcess.Stop(_process);
 }

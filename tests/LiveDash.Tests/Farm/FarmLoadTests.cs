@@ -3,11 +3,11 @@ extern alias LoadRunner;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using LoadRunner::LiveDash.LoadTests.Agent;
 using Xunit.Abstractions;
+using LiveDash.Tests.Shared;
 
 namespace LiveDash.Tests.Farm;
 
@@ -146,7 +146,7 @@ sealed class Haproxy : IAsyncDisposable
 
     public static async Task<Haproxy> StartAsync(IReadOnlyList<Uri> instances, CancellationToken ct)
     {
-        var port = FreePort();
+        var port = ChildProcess.FreePort();
         var config = Path.Combine(Path.GetTempPath(), $"livedash-test-haproxy-{port}.cfg");
         var servers = string.Join("\n", instances.Select((u, i) => $"    server app-{i + 1} {u.Host}:{u.Port} check cookie app-{i + 1}"));
         await File.WriteAllTextAsync(config, $"""
@@ -190,12 +190,6 @@ sealed class Haproxy : IAsyncDisposable
         return proxy;
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {
