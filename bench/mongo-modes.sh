@@ -13,6 +13,7 @@ PORT=${BENCH_PORT:-5311}
 MODES=${BENCH_MODES:-"Sync Async"}
 URL="http://127.0.0.1:$PORT"
 PYTHON=${LIVEDASH_PYTHON:-/usr/bin/python3}
+source "$(dirname "${BASH_SOURCE[0]}")/hey-figures.sh"
 out=$(mktemp -d)
 mock_pid=
 cleanup() { exec 3>&- 2>/dev/null || true; [ -n "$mock_pid" ] && wait "$mock_pid" 2>/dev/null; rm -rf "$out"; }
@@ -44,21 +45,12 @@ run() { # mode
     hey -z "${DURATION}s" -c "$CONCURRENCY" -t 30 "$URL/api/orders?user=1" >"$out/hey-$mode.txt" 2>&1 || true
     after=$(cpu_ticks "$mock_pid")
     awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v d="$DURATION" 'BEGIN {printf "%.0f%%", 100 * t / hz / d}' >"$out/cpu-$mode"
-    kill -TERM $pid 2>/dev/null || true
-    for i in $(seq 1 150); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-    kill -KILL $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+    stop_app $pid
 }
 
 row() { # mode
-    local f="$out/hey-$1.txt" rps p50 p99 errors
-    rps=$(awk '/Requests\/sec:/ {printf "%.0f", $2}' "$f")
-    p50=$(awk '$1 == "50%" && $2 == "in" {printf "%.1f", $3 * 1000}' "$f")
-    p99=$(awk '$1 == "99%" && $2 == "in" {printf "%.1f", $3 * 1000}' "$f")
-    errors=$(awk '/Status code distribution/ {s = 1; next} /Error distribution/ {s = 0; e = 1; next}
-                  s && /\[[0-9]+\]/ {code = $1; gsub(/[][]/, "", code); if (code != "200") n += $2}
-                  e && /\[[0-9]+\]/ {c = $1; gsub(/[][]/, "", c); n += c}
-                  END {print n + 0}' "$f")
-    printf '%-16s %9s %9s %9s %7s %10s\n' "$1" "${rps:-?}" "${p50:-—}" "${p99:-—}" "$errors" "$(cat "$out/cpu-$1")"
+    hey_figures "$out/hey-$1.txt"
+    printf '%-16s %9s %9s %9s %7s %10s\n' "$1" "${RPS:-?}" "${P50:-—}" "${P99:-—}" "$ERRORS" "$(cat "$out/cpu-$1")"
 }
 
 limit=$(awk -v c="$CONCURRENCY" -v l="$LATENCY_MS" 'BEGIN {printf "%.0f", c / (2 * l / 1000)}')

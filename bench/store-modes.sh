@@ -12,6 +12,7 @@ LATENCY_MS=${BENCH_DB_LATENCY_MS:-25}
 PORT=${BENCH_PORT:-5301}
 MODES=${BENCH_MODES:-"Async Sync SyncOverAsync"}
 URL="http://127.0.0.1:$PORT"
+source "$(dirname "${BASH_SOURCE[0]}")/hey-figures.sh"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -32,27 +33,17 @@ run() { # label mode latency path
       done ) &
     local sampler=$!
     hey -z "${DURATION}s" -c "$CONCURRENCY" -t 30 "$URL$path" > "$out/hey-$key.txt" 2>&1 || true
-    # A starved app may never finish a graceful shutdown: give it 15 s, then kill it.
-    kill -TERM $pid 2>/dev/null || true
-    for i in $(seq 1 150); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-    kill -KILL $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+    stop_app $pid
     kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
 }
 
 row() { # label limit
-    local label=$1 limit=$2 key rps p50 p99 errors share f
+    local label=$1 limit=$2 key share f
     key=$(printf '%s' "$1" | tr -c 'A-Za-z0-9' '_')
     f="$out/hey-$key.txt"
-    rps=$(awk '/Requests\/sec:/ {printf "%.0f", $2}' "$f")
-    p50=$(awk '$1 == "50%" && $2 == "in" {printf "%.1f", $3 * 1000}' "$f")
-    p99=$(awk '$1 == "99%" && $2 == "in" {printf "%.1f", $3 * 1000}' "$f")
-    # Non-200 answers plus transport errors ("[count]  Get ...: reason" under "Error distribution").
-    errors=$(awk '/Status code distribution/ {s = 1; next} /Error distribution/ {s = 0; e = 1; next}
-                  s && /\[[0-9]+\]/ {code = $1; gsub(/[][]/, "", code); if (code != "200") n += $2}
-                  e && /\[[0-9]+\]/ {c = $1; gsub(/[][]/, "", c); n += c}
-                  END {print n + 0}' "$f")
-    share=$(awk -v r="${rps:-0}" -v l="$limit" 'BEGIN {printf "%.0f%%", 100 * r / l}')
-    printf '%-26s %9s %9s %9s %7s %13s %12s\n' "$label" "${rps:-?}" "${p50:-—}" "${p99:-—}" "$errors" \
+    hey_figures "$f"
+    share=$(awk -v r="${RPS:-0}" -v l="$limit" 'BEGIN {printf "%.0f%%", 100 * r / l}')
+    printf '%-26s %9s %9s %9s %7s %13s %12s\n' "$label" "${RPS:-?}" "${P50:-—}" "${P99:-—}" "$ERRORS" \
         "$(cat "$out/peak-$key" 2>/dev/null || echo ?)" "$share"
 }
 
