@@ -21,31 +21,14 @@ public class FarmUpTests(ITestOutputHelper output)
         var root = RepositoryRoot();
         var port = FreePorts(3);
         var farm = FarmApp.NewFarmName();
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
         // No local agent here: its connection through the proxy would add to the per-instance request counts below (UpAgentTests covers it).
-        foreach (var argument in new[] { Path.Combine(root, "livedash"), "up", "--instances", "2", "--port", port.ToString(), "--no-agent" }) start.ArgumentList.Add(argument);
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LiveDash__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(name);
-        start.Environment["LIVEDASH_PG"] = TestHost.PostgresConnection;
-        start.Environment["LIVEDASH_FARM"] = farm;
-        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = Password;
-        var log = new StringBuilder();
-        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var up = Process.Start(start)!;
-        up.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (log) log.AppendLine(e.Data);
-            if (e.Data.StartsWith("LiveDash ready: ", StringComparison.Ordinal)) ready.TrySetResult(e.Data["LiveDash ready: ".Length..]);
-        };
-        up.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-        up.BeginOutputReadLine();
-        up.BeginErrorReadLine();
+        using var livedash = LivedashUp.Start(root, farm, Password, "--instances", "2", "--port", port.ToString(), "--no-agent");
+        var up = livedash.Process;
         try
         {
-            var url = await ready.Task.WaitAsync(TimeSpan.FromMinutes(3), ct);
+            var url = await livedash.Ready.WaitAsync(TimeSpan.FromMinutes(3), ct);
             Assert.Equal($"http://127.0.0.1:{port}", url);
-            Assert.Single(Output(log).Split('\n'), l => l.StartsWith("LiveDash ready:", StringComparison.Ordinal));
+            Assert.Single(livedash.Output.Split('\n'), l => l.StartsWith("LiveDash ready:", StringComparison.Ordinal));
 
             // Clients without cookies (like hey) are spread over both instances.
             using var proxy = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
@@ -90,14 +73,13 @@ public class FarmUpTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(Output(log));
+            output.WriteLine(livedash.Output);
             if (!up.HasExited) { Signal(up.Id, "TERM"); up.WaitForExit(30_000); }
             foreach (var pid in ProcessesMatching($"127.0.0.1:{port + 1}").Concat(ProcessesMatching($"127.0.0.1:{port + 2}")).Concat(ProcessesMatching($"haproxy-{port}.cfg")))
                 try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
         }
     }
 
-    static string Output(StringBuilder log) { lock (log) return log.ToString(); }
 
     /// <summary>Requests HAProxy sent to each server (stot in its CSV stats).</summary>
     static async Task<Dictionary<string, long>> ServerTotals(HttpClient proxy, CancellationToken ct)
@@ -169,4 +151,49 @@ public class FarmUpTests(ITestOutputHelper output)
             return false;
         }
     }
+}
+
+/// <summary><c>./livedash up</c> as a user runs it, on the tests' database (none of the caller's settings leak in), its output kept.</summary>
+sealed class LivedashUp : IDisposable
+{
+    readonly StringBuilder _log = new();
+    readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    LivedashUp(Process process) => Process = process;
+
+    public Process Process { get; }
+    /// <summary>The URL of its "LiveDash ready: URL" line, once printed.</summary>
+    public Task<string> Ready => _ready.Task;
+    public string Output { get { lock (_log) return _log.ToString(); } }
+
+    public static LivedashUp Start(string root, string farm, string password, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        start.ArgumentList.Add(Path.Combine(root, "livedash"));
+        start.ArgumentList.Add("up");
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LiveDash__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(name);
+        start.Environment["LIVEDASH_PG"] = TestHost.PostgresConnection;
+        start.Environment["LIVEDASH_FARM"] = farm;
+        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = password;
+        var up = new LivedashUp(Process.Start(start)!);
+        up.Process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            up.Log(e.Data);
+            if (e.Data.StartsWith("LiveDash ready: ", StringComparison.Ordinal)) up._ready.TrySetResult(e.Data["LiveDash ready: ".Length..]);
+        };
+        up.Process.ErrorDataReceived += (_, e) => { if (e.Data is not null) up.Log(e.Data); };
+        up.Process.BeginOutputReadLine();
+        up.Process.BeginErrorReadLine();
+        return up;
+    }
+
+    void Log(string line)
+    {
+        lock (_log) _log.AppendLine(line);
+    }
+
+    public void Dispose() => Process.Dispose();
 }

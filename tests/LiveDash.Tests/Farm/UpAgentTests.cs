@@ -18,29 +18,12 @@ public class UpAgentTests(ITestOutputHelper output)
         var ct = timeout.Token;
         var root = FarmUpTests.RepositoryRoot();
         var port = FarmUpTests.FreePorts(1);
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-        foreach (var argument in new[] { Path.Combine(root, "livedash"), "up", "--port", port.ToString() }) start.ArgumentList.Add(argument);
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LiveDash__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(name);
-        start.Environment["LIVEDASH_PG"] = TestHost.PostgresConnection;
-        start.Environment["LIVEDASH_FARM"] = FarmApp.NewFarmName();
-        start.Environment["LIVEDASH_ADMIN_PASSWORD"] = Password;
-        var log = new StringBuilder();
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var up = Process.Start(start)!;
-        up.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (log) log.AppendLine(e.Data);
-            if (e.Data.StartsWith("LiveDash ready: ", StringComparison.Ordinal)) ready.TrySetResult();
-        };
-        up.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-        up.BeginOutputReadLine();
-        up.BeginErrorReadLine();
+        using var livedash = LivedashUp.Start(root, FarmApp.NewFarmName(), Password, "--port", port.ToString());
+        var up = livedash.Process;
         var agentCommand = $"agent --server http://127.0.0.1:{port} --name local";
         try
         {
-            await ready.Task.WaitAsync(TimeSpan.FromMinutes(3), ct);
+            await livedash.Ready.WaitAsync(TimeSpan.FromMinutes(3), ct);
             using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
             admin.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + Password)));
             var clock = Stopwatch.StartNew();
@@ -61,7 +44,7 @@ public class UpAgentTests(ITestOutputHelper output)
         }
         finally
         {
-            lock (log) output.WriteLine(log.ToString());
+            output.WriteLine(livedash.Output);
             if (!up.HasExited) { FarmUpTests.Signal(up.Id, "TERM"); up.WaitForExit(30_000); }
             foreach (var pid in FarmUpTests.ProcessesMatching(agentCommand).Concat(FarmUpTests.ProcessesMatching($"--urls http://127.0.0.1:{port}")))
                 try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
