@@ -75,12 +75,12 @@ public class FarmTests(ITestOutputHelper output)
         // A's dashboard stream: while B alone is busy, A's farm frames show B's requests in the farm total.
         using var load = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var traffic = Traffic(http, load.Token);
-        await using var hub = await HubTestClient.ConnectAsync(a.BaseAddress, ct, "/hubs/farm");
-        await hub.SendAsync("{\"type\":4,\"invocationId\":\"farm\",\"target\":\"Frames\",\"arguments\":[]}", ct);
+        await using var hub = await DashboardClient.ConnectAsync(a.BaseAddress, ct, "/hubs/farm");
+        hub.StartStream("Frames", ct);
         JsonElement frame = default, lineB = default;
         for (var i = 0; i < 400; i++)
         {
-            frame = (await hub.ReceiveAsync(2, ct)).GetProperty("item");
+            frame = await hub.NextAsync();
             lineB = frame.GetProperty("i").EnumerateArray().FirstOrDefault(l => l.GetProperty("name").GetString() == "b");
             if (lineB.ValueKind == JsonValueKind.Object && lineB.GetProperty("rps").GetDouble() > 0 && frame.GetProperty("live").GetInt32() == 2) break;
         }

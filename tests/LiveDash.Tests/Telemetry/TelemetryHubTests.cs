@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using LiveDash.Admin;
@@ -19,7 +20,7 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
     {
         var ct = Within(30);
         var recorder = app.Services.GetRequiredService<TelemetryRecorder>();
-        await using var dashboard = await HubTestClient.ConnectAsync(app.BaseAddress, ct, hub);
+        await using var dashboard = await DashboardClient.ConnectAsync(app.BaseAddress, ct, hub);
         using var http = app.Http();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/ping", ct)).StatusCode);
         // The ping is counted out just after its response is sent; the open hub connection must never be counted in.
@@ -31,8 +32,8 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
     public async Task TicksStreamOverTheJsonProtocolWithTheOrdersRoundTrips()
     {
         var ct = Within(30);
-        await using var dashboard = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
-        await dashboard.StartTicksAsync(ct);
+        await using var dashboard = await DashboardClient.ConnectAsync(app.BaseAddress, ct);
+        dashboard.StartTicks(ct);
         using var http = app.Http();
         // Some seeded users are deactivated (403 after one round trip); the active ones take two.
         for (var user = 1; user <= 20; user++) Assert.True((int)(await http.GetAsync($"/api/orders?user={user}", ct)).StatusCode < 500);
@@ -41,7 +42,7 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
         JsonElement? orders = null;
         while (orders is null)
         {
-            var frame = await dashboard.NextTickAsync(ct);
+            var frame = await dashboard.NextTickAsync();
             Assert.Equal(0, frame.GetProperty("d").GetInt64());
             var tick = frame.GetProperty("k");
             // Each frame carries when the server sent it, for the page's "this view is N ms behind the server".
@@ -74,16 +75,20 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
     {
         var ct = Within(30);
         var broadcaster = app.Services.GetRequiredService<TickBroadcaster>();
-        await using var stalled = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
-        await stalled.StartTicksAsync(ct);   // and never reads again
-        await using var reader = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
-        await reader.StartTicksAsync(ct);
+        // A dashboard that asks for ticks and then never reads its socket again (the SignalR client always
+        // reads, into a queue of its own, so this one speaks the JSON protocol over a bare WebSocket).
+        using var stalled = new ClientWebSocket();
+        await stalled.ConnectAsync(new UriBuilder(app.BaseAddress) { Scheme = "ws", Path = "/hubs/telemetry" }.Uri, ct);
+        foreach (var message in new[] { """{"protocol":"json","version":1}""", """{"type":4,"invocationId":"t","target":"Ticks","arguments":[]}""" })
+            await stalled.SendAsync(Encoding.UTF8.GetBytes(message + '\u001e'), WebSocketMessageType.Text, true, ct);
+        await using var reader = await DashboardClient.ConnectAsync(app.BaseAddress, ct);
+        reader.StartTicks(ct);
 
         var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var live = 0;
         while (live < 8)
         {
-            var tick = (await reader.NextTickAsync(ct)).GetProperty("k");
+            var tick = (await reader.NextTickAsync()).GetProperty("k");
             if (tick.GetProperty("t").GetInt64() > since) live++;
         }
 
@@ -95,8 +100,8 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
     public async Task AModeChangeReachesDashboardsAsAnEventAndInTheNextTick()
     {
         var ct = Within(30);
-        await using var dashboard = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
-        await dashboard.StartTicksAsync(ct);
+        await using var dashboard = await DashboardClient.ConnectAsync(app.BaseAddress, ct);
+        dashboard.StartTicks(ct);
         using var admin = app.Http(admin: true);
         var settings = app.Services.GetRequiredService<RuntimeSettings>();
         var target = settings.Current.Mode == StoreMode.Sync ? "SyncOverAsync" : "Sync";
@@ -104,12 +109,12 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
 
         (await admin.PutAsJsonAsync("/admin/api/settings", new { mode = target }, ct)).EnsureSuccessStatusCode();
 
-        var pushed = await dashboard.ReceiveAsync(1, ct);
-        Assert.Equal("SettingsChanged", pushed.GetProperty("target").GetString());
-        Assert.Equal(target, pushed.GetProperty("arguments")[0].GetProperty("v").GetString());
+        var (pushed, change0) = await dashboard.NextEventAsync(ct);
+        Assert.Equal("SettingsChanged", pushed);
+        Assert.Equal(target, change0.GetProperty("v").GetString());
         while (true)
         {
-            var tick = (await dashboard.NextTickAsync(ct)).GetProperty("k");
+            var tick = (await dashboard.NextTickAsync()).GetProperty("k");
             if (tick.GetProperty("ch").ValueKind != JsonValueKind.Array) continue;
             var change = tick.GetProperty("ch").EnumerateArray().FirstOrDefault(c => c.GetProperty("f").GetString() == "mode" && c.GetProperty("at").GetInt64() >= since);
             if (change.ValueKind == JsonValueKind.Undefined) continue;

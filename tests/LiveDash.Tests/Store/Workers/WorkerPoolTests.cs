@@ -196,8 +196,8 @@ public class WorkerPoolTests(KestrelApp app) : IClassFixture<KestrelApp>
     public async Task AQueuedRequestShowsItsWaitAsQueuedAndTheTickCountsTheQueue()
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-        await using var dashboard = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
-        await dashboard.StartTicksAsync(ct);
+        await using var dashboard = await DashboardClient.ConnectAsync(app.BaseAddress, ct);
+        dashboard.StartTicks(ct);
         await With(StoreMode.Sync, 1, 200, async http =>
         {
             var load = Send(http, (Short, 0), (Short, 0), (Short, 0), (Short, 0));
@@ -206,7 +206,7 @@ public class WorkerPoolTests(KestrelApp app) : IClassFixture<KestrelApp>
             var sawModel = false;
             while (!load.IsCompleted || maxQueued < 300)
             {
-                var tick = (await dashboard.NextTickAsync(ct)).GetProperty("k");
+                var tick = (await dashboard.NextTickAsync()).GetProperty("k");
                 sawModel |= tick.GetProperty("wk").GetInt32() == 1;
                 sawQueue |= tick.GetProperty("wq").GetInt32() > 0 && tick.GetProperty("wo").GetDouble() > 0;
                 if (tick.GetProperty("w").ValueKind == JsonValueKind.Array)
@@ -252,10 +252,10 @@ public class WorkerPoolTests(KestrelApp app) : IClassFixture<KestrelApp>
         Assert.Equal(JsonValueKind.Null, latest.GetProperty("requests")[1].GetProperty("queuedMs").ValueKind);
 
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
-        await using var dashboard = await HubTestClient.ConnectAsync(app.BaseAddress, ct);
-        await dashboard.StartTicksAsync(ct);
+        await using var dashboard = await DashboardClient.ConnectAsync(app.BaseAddress, ct);
+        dashboard.StartTicks(ct);
         JsonElement lecture;
-        while (!(lecture = (await dashboard.NextTickAsync(ct)).GetProperty("k")).TryGetProperty("lc", out var lc) || lc.ValueKind != JsonValueKind.Object) { }
+        while (!(lecture = (await dashboard.NextTickAsync()).GetProperty("k")).TryGetProperty("lc", out var lc) || lc.ValueKind != JsonValueKind.Object) { }
         Assert.Equal(latest.GetProperty("id").GetInt64(), lecture.GetProperty("lc").GetProperty("id").GetInt64());
 
         foreach (var (body, field) in new[]
