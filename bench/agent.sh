@@ -11,13 +11,13 @@ source "$here/telemetry-app.sh"
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 CONCURRENCY=${BENCH_CONCURRENCY:-50}
 ENDPOINT=${BENCH_PATH:-/css/site.css}
-RUNNER="$ROOT/loadtests/bin/Release/net10.0/LiveDash.LoadTests.dll"
+RUNNER="$ROOT/loadcli/bin/Release/net10.0/LiveDash.LoadTests.Cli.dll"
 AGENT_PID=""
 HZ=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
 
 bench_setup
-dotnet build "$ROOT/loadtests/LiveDash.LoadTests.csproj" -c Release -v q -nologo >/dev/null || bench_die "build failed"
+dotnet build "$ROOT/loadcli/LiveDash.LoadTests.Cli.csproj" -c Release -v q -nologo >/dev/null || bench_die "build failed"
 [ -x /usr/bin/time ] || bench_die "/usr/bin/time is required (apt-get install time)"
 stop_agent() { if [ -n "$AGENT_PID" ]; then kill -TERM "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null || true; fi; bench_cleanup; rm -rf "$WORK"; }
 trap stop_agent EXIT INT TERM

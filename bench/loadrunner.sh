@@ -9,7 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 CONCURRENCY=${BENCH_CONCURRENCY:-50}
-RUNNER="$ROOT/loadtests/bin/Release/net10.0/LiveDash.LoadTests.dll"
+RUNNER="$ROOT/loadcli/bin/Release/net10.0/LiveDash.LoadTests.Cli.dll"
 WORK=$(mktemp -d)
 APP_PID=""
 
@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 
 command -v hey >/dev/null || { say "hey is missing (apt-get install hey)"; exit 1; }
-dotnet build "$ROOT/loadtests/LiveDash.LoadTests.csproj" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+dotnet build "$ROOT/loadcli/LiveDash.LoadTests.Cli.csproj" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 
 URL=${1:-}
 if [ -z "$URL" ]; then

@@ -7,12 +7,12 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/telemetry-app.sh"
 DURATION=${1:-600}; RATE=${2:-2000}; AGENT_RATE=${3:-300}
-AGENT_DLL="$ROOT/loadtests/bin/Release/net10.0/LiveDash.LoadTests.dll"
+AGENT_DLL="$ROOT/loadcli/bin/Release/net10.0/LiveDash.LoadTests.Cli.dll"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 command -v node >/dev/null || bench_die "node is required for the reading dashboard"
 
 bench_setup
-[ "$AGENT_RATE" = 0 ] || [ -f "$AGENT_DLL" ] || dotnet build "$ROOT/loadtests/LiveDash.LoadTests.csproj" -c Release -v q -nologo >/dev/null || bench_die "build failed"
+[ "$AGENT_RATE" = 0 ] || [ -f "$AGENT_DLL" ] || dotnet build "$ROOT/loadcli/LiveDash.LoadTests.Cli.csproj" -c Release -v q -nologo >/dev/null || bench_die "build failed"
 port=$(free_port 5321); start_app "$port"
 pid=${APP_PIDS[0]}
 rss_of() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo 0; }

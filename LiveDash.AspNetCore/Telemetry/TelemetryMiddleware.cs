@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
@@ -18,8 +17,6 @@ namespace LiveDash.Telemetry;
 /// </remarks>
 sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorder, ILiveDashLabels labels, UnmeasuredPaths unmeasured)
 {
-    /// <summary>The client's send time, Unix milliseconds (fractions allowed); the load runner sets it.</summary>
-    public const string SentHeader = "X-LiveDash-Sent";
     static readonly long MaxPlausibleWait = Stopwatch.Frequency * 60;
     static readonly ObjectPool<RequestTimeline> Pool = new DefaultObjectPool<RequestTimeline>(new RequestTimeline.Policy(), 1024);
 
@@ -40,7 +37,7 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         if (arrived - received > MaxPlausibleWait) received = 0;
         var timeline = Pool.Get();
         timeline.Start(arrived, received, labels.Of(context));
-        if (context.Request.Headers.TryGetValue(SentHeader, out var sent)) NoteClientSend(timeline, sent.ToString());
+        if (context.Request.Headers.TryGetValue(SentHeader.Name, out var sent)) NoteClientSend(timeline, sent.ToString());
         RequestTimeline.Current = timeline;
         TelemetryActivities.RequestArrived(timeline, labels);
         recorder.RequestStarted();
@@ -66,7 +63,7 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
     /// <summary>"Waiting before the server": only when the header is a plausible time on our own clock (0..60 s ago).</summary>
     static void NoteClientSend(RequestTimeline timeline, string value)
     {
-        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var sentUnixMs)) return;
+        if (!SentHeader.TryParse(value, out var sentUnixMs)) return;
         var receivedUnixMs = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds
             - Stopwatch.GetElapsedTime(timeline.Received).TotalMilliseconds;
         var before = receivedUnixMs - sentUnixMs;

@@ -34,7 +34,7 @@ public sealed class LoadAgent
     {
         if (server.Scheme is not ("http" or "https"))
             throw new ArgumentException($"--server must be an http:// or https:// URL like http://127.0.0.1:5000, got '{server}'", nameof(server));
-        if (!allowRemote && !Cli.RunOptions.IsLoopback(server))
+        if (!allowRemote && !LocalTarget.IsLoopback(server))
             throw new ArgumentException($"--server {server.Host} is not this machine; the agent loads the server it connects to, and load stays on 127.0.0.1/localhost unless you add --allow-remote", nameof(server));
         if (!IsValidName(name))
             throw new ArgumentException($"--name must be 1 to {MaxNameLength} letters, digits, '-', '_' or '.', got '{name}'", nameof(name));

@@ -1,5 +1,4 @@
 using LiveDash.LoadTests.Running;
-using LiveDash.Telemetry;
 
 namespace LiveDash.LoadTests.Agent;
 

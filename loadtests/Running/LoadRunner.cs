@@ -333,9 +333,6 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         }
     }
 
-    /// <summary>The send time, Unix milliseconds; LiveDash's telemetry reads it.</summary>
-    public const string SentHeader = "X-LiveDash-Sent";
-
     async Task SendAsync(Phase phase, ScenarioStep step, int index, long? intendedStart, Random random)
     {
         // A path without placeholders is the same URI every time: parse it once, not per request.
@@ -344,8 +341,7 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         using var timeout = new CancellationTokenSource(scenario.RequestTimeout);
         phase.Stats.RequestStarted();
         // The server draws "waiting before the server" from this (same machine, same clock); other tools send none.
-        request.Headers.TryAddWithoutValidation(SentHeader,
-            (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation(SentHeader.Name, SentHeader.Format(DateTime.UtcNow));
         var sent = Stopwatch.GetTimestamp();
         string? error = null;
         try

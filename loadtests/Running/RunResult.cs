@@ -1,5 +1,4 @@
 using LiveDash.LoadTests.Scenarios;
-using LiveDash.Telemetry;
 
 namespace LiveDash.LoadTests.Running;
 

@@ -35,6 +35,7 @@ public sealed class PackTests : IDisposable
 
         var package = Assert.Single(Directory.GetFiles(feed, "LiveDash.AspNetCore.*.nupkg"), f => !f.EndsWith(".snupkg"));
         Assert.Single(Directory.GetFiles(feed, "LiveDash.AspNetCore.*.snupkg"));
+        Assert.Single(Directory.GetFiles(feed, "LiveDash.Contracts.*.nupkg"), f => !f.EndsWith(".snupkg"));
         using (var zip = ZipFile.OpenRead(package))
         {
             var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
@@ -44,7 +45,9 @@ public sealed class PackTests : IDisposable
             Assert.Contains("staticwebassets/lib/microsoft-signalr/dist/browser/signalr.min.js", entries);
             Assert.Contains("staticwebassets/js/dashboard.js", entries);
             using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec")).Open());
-            Assert.Contains("<license type=\"expression\">", await nuspec.ReadToEndAsync());
+            var manifest = await nuspec.ReadToEndAsync();
+            Assert.Contains("<license type=\"expression\">", manifest);
+            Assert.Contains("id=\"LiveDash.Contracts\"", manifest);
         }
         var version = Path.GetFileNameWithoutExtension(package)["LiveDash.AspNetCore.".Length..];
 

@@ -1,7 +1,5 @@
-extern alias LoadRunner;
-
 using LiveDash.Tests;
-using LoadRunner::LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Agent;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 

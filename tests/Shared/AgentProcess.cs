@@ -2,14 +2,14 @@ using System.Diagnostics;
 
 namespace LiveDash.Tests.Shared;
 
-/// <summary>A real load agent process (<c>LiveDash.LoadTests.dll agent</c>) connecting out to a test app; its output is read and dropped.</summary>
+/// <summary>A real load agent process (<c>LiveDash.LoadTests.Cli.dll agent</c>) connecting out to a test app; its output is read and dropped.</summary>
 static class AgentProcess
 {
     public static Process Start(Uri server, string name, string password = KestrelApp.AdminPassword)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "LiveDash.LoadTests.dll"), "agent", "--server", server.ToString(), "--name", name },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "LiveDash.LoadTests.Cli.dll"), "agent", "--server", server.ToString(), "--name", name },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -1,11 +1,9 @@
-extern alias LoadRunner;
-
 using LiveDash.Admin;
 using LiveDash.Load;
 using LiveDash.Store;
 using LiveDash.Telemetry;
-using LoadRunner::LiveDash.LoadTests.Lecture;
-using LoadRunner::LiveDash.LoadTests.Running;
+using LiveDash.LoadTests.Lecture;
+using LiveDash.LoadTests.Running;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 

@@ -1,9 +1,7 @@
-extern alias LoadRunner;
-
 using System.Buffers;
 using System.Net.WebSockets;
 using LiveDash.Store;
-using LoadRunner::LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Agent;
 
 namespace LiveDash.Load;
 

@@ -1,10 +1,8 @@
-extern alias LoadRunner;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading.Channels;
-using LoadRunner::LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Agent;
 
 namespace LiveDash.Load;
 

@@ -1,13 +1,11 @@
-extern alias LoadRunner;
-
 using System.Diagnostics;
 using System.Text.Json;
 using LiveDash.Admin;
 using LiveDash.Lecture;
 using LiveDash.Store;
-using LoadRunner::LiveDash.LoadTests.Agent;
-using LoadRunner::LiveDash.LoadTests.Reports;
-using LoadRunner::LiveDash.LoadTests.Scenarios;
+using LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Reports;
+using LiveDash.LoadTests.Scenarios;
 
 namespace LiveDash.Load;
 

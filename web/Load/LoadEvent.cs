@@ -1,8 +1,6 @@
-extern alias LoadRunner;
-
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LoadRunner::LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Agent;
 
 namespace LiveDash.Load;
 

@@ -1,5 +1,3 @@
-extern alias LoadRunner;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;

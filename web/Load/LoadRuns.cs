@@ -1,12 +1,10 @@
-extern alias LoadRunner;
-
 using System.Diagnostics;
 using LiveDash.Admin;
 using LiveDash.AspNetCore;
 using LiveDash.Store;
 using LiveDash.Telemetry;
-using LoadRunner::LiveDash.LoadTests.Agent;
-using LoadRunner::LiveDash.LoadTests.Running;
+using LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Running;
 
 namespace LiveDash.Load;
 

@@ -1,6 +1,4 @@
-extern alias LoadRunner;
-
-using LoadRunner::LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Agent;
 
 namespace LiveDash.Load;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using LiveDash.LoadTests.Agent;
 using LiveDash.LoadTests.Reports;
-using LiveDash.Telemetry;
 
 namespace LiveDash.LoadTests.Tests.Agent;
 

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using LiveDash.LoadTests.Reports;
 using LiveDash.LoadTests.Running;
 using LiveDash.LoadTests.Scenarios;
-using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

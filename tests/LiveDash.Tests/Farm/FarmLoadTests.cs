@@ -1,11 +1,9 @@
-extern alias LoadRunner;
-
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using LoadRunner::LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Agent;
 using Xunit.Abstractions;
 using LiveDash.Tests.Shared;
 

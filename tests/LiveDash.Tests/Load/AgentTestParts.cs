@@ -1,7 +1,5 @@
-extern alias LoadRunner;
-
 using System.Net;
-using LoadRunner::LiveDash.LoadTests.Agent;
+using LiveDash.LoadTests.Agent;
 
 namespace LiveDash.Tests.Load;
 

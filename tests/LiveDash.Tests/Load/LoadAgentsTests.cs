@@ -1,12 +1,9 @@
-extern alias LoadRunner;
-
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LiveDash.Tests.Shared;
-using LoadRunner::LiveDash.LoadTests.Agent;
-using RunnerHistogram = LoadRunner::LiveDash.Telemetry.LatencyHistogram;
+using LiveDash.LoadTests.Agent;
 
 namespace LiveDash.Tests.Load;
 
@@ -41,7 +38,7 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
         Assert.Equal(Math.Round((ra.Requests + rb.Requests) / Math.Max(ra.Seconds, rb.Seconds), 1), merged);
         Assert.True(merged > 1.5 * Math.Max(ra.RequestsPerSecond, rb.RequestsPerSecond), $"merged rate {merged} vs the agents' {ra.RequestsPerSecond} + {rb.RequestsPerSecond}");
 
-        var union = new RunnerHistogram();
+        var union = new LatencyHistogram();
         union.Add(a.Agent.LastRun.Runner.CurrentStats!.Corrected);
         union.Add(b.Agent.LastRun.Runner.CurrentStats!.Corrected);
         Assert.Equal(Math.Round(union.ValueAtPercentile(99) / 1000.0, 3), run.GetProperty("p99Ms").GetDouble());

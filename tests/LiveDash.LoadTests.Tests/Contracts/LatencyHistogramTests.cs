@@ -1,6 +1,4 @@
-using LiveDash.Telemetry;
-
-namespace LiveDash.AspNetCore.Tests;
+namespace LiveDash.LoadTests.Tests.Contracts;
 
 public class LatencyHistogramTests
 {

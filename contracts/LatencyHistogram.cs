@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.Contracts;
 
 /// <summary>
 /// A log-linear (HDR-style) histogram of non-negative integer values, e.g. microseconds.
@@ -135,7 +135,8 @@ public sealed class LatencyHistogram
         }
     }
 
-    internal static int IndexOf(long value)
+    /// <summary>The bucket a value (µs) falls in.</summary>
+    public static int IndexOf(long value)
     {
         if (value < ExactLimit) return (int)value;
         var magnitude = 63 - BitOperations.LeadingZeroCount((ulong)value);   // >= 8
@@ -144,6 +145,7 @@ public sealed class LatencyHistogram
         return ExactLimit + (magnitude - 8) * SubBuckets + sub;
     }
 
+    /// <summary>The lowest value (µs) bucket <paramref name="index"/> holds.</summary>
     public static long LowestOf(int index)
     {
         if (index < ExactLimit) return index;
@@ -152,7 +154,8 @@ public sealed class LatencyHistogram
         return (long)sub << (magnitude - SubBucketBits);
     }
 
-    internal static long HighestOf(int index)
+    /// <summary>The highest value (µs) bucket <paramref name="index"/> holds.</summary>
+    public static long HighestOf(int index)
     {
         if (index < ExactLimit) return index;
         var magnitude = (index - ExactLimit) / SubBuckets + 8;

@@ -39,14 +39,10 @@ public sealed record RunOptions(
     {
         if (!Uri.TryCreate(Target, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new UsageException($"--target must be an http:// or https:// URL like http://127.0.0.1:5000, got '{Target}'");
-        if (!AllowRemote && !IsLoopback(uri))
+        if (!AllowRemote && !LocalTarget.IsLoopback(uri))
             throw new UsageException($"--target {uri.Host} is not this machine; load stays on 127.0.0.1/localhost unless you add --allow-remote");
         return uri;
     }
-
-    internal static bool IsLoopback(Uri uri) =>
-        uri.IsLoopback || uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-        || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
     public RunLimits Limits()
     {

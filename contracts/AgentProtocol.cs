@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LiveDash.Telemetry;
 
-namespace LiveDash.LoadTests.Agent;
+namespace LiveDash.Contracts;
 
 /// <summary>
 /// What a load agent and the server say to each other: one JSON object per WebSocket text message,
