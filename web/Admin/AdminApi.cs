@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LiveDash.Store;
+using LiveDash.Site;
 
 namespace LiveDash.Admin;
 
@@ -17,8 +18,8 @@ public static class AdminApi
         api.MapPut("/settings", async (HttpRequest request, RuntimeSettings settings) =>
         {
             var (update, error) = await ReadUpdate(request);
-            if (error is not null) return Results.BadRequest(new ApiError(error.Message, error.Field));
-            if (settings.Apply(update!, "api") is { } applyError) return Results.BadRequest(new ApiError(applyError.Message, applyError.Field));
+            if (error is not null) return ApiProblem.Result(new ApiError(error.Message, error.Field), 400);
+            if (settings.Apply(update!, "api") is { } applyError) return ApiProblem.Result(new ApiError(applyError.Message, applyError.Field), 400);
             return Results.Ok(Body(settings.Current));
         });
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using LiveDash.Admin;
 using LiveDash.Store;
 using Microsoft.AspNetCore.Http.Features;
+using LiveDash.Site;
 
 namespace LiveDash.Lecture;
 
@@ -31,9 +32,9 @@ public static class LectureRunApi
         app.MapPost("/admin/api/lecture/run", async (HttpRequest request, LectureRunner runner) =>
         {
             var (asked, error) = await ReadAsync(request);
-            if (error is not null) return Results.BadRequest(error);
+            if (error is not null) return ApiProblem.Result(error, 400);
             var (runs, refused) = await runner.RunAsync(asked!, request.HttpContext.RequestAborted);
-            if (refused is not null) return refused.Field is "server" ? Results.Json(refused, statusCode: StatusCodes.Status503ServiceUnavailable) : Results.Conflict(refused);
+            if (refused is not null) return refused.Field is "server" ? ApiProblem.Result(refused, StatusCodes.Status503ServiceUnavailable) : ApiProblem.Result(refused, 409);
             return Results.Ok(new { runs });
         }).RequireAuthorization(AdminExtensions.ApiPolicy);
         app.MapLessonApi();

@@ -6,6 +6,7 @@ using LiveDash.LoadTests.Lecture;
 using LiveDash.LoadTests.Running;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using LiveDash.Site;
 
 namespace LiveDash.Lecture;
 

@@ -4,6 +4,7 @@ using LiveDash.Admin;
 using LiveDash.Store;
 using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
+using LiveDash.Site;
 
 namespace LiveDash.Lecture;
 
@@ -75,7 +76,7 @@ public static class LessonApi
         admin.MapPost("/rows", async (HttpRequest request, LessonBoard board) =>
         {
             var (row, explain, error) = await ReadAsync(request);
-            if (error is not null) return Results.BadRequest(error);
+            if (error is not null) return ApiProblem.Result(error, 400);
             board.Add(row!, explain);
             return Results.Ok(board.State);
         });

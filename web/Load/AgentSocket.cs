@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using LiveDash.Store;
 using LiveDash.LoadTests.Agent;
+using LiveDash.Site;
 
 namespace LiveDash.Load;
 
@@ -19,23 +20,23 @@ public static class AgentSocket
         // Agents send HTTP Basic; a browser's admin cookie is not enough to become an agent (no cross-site WebSocket hijacking).
         if (context.Request.Headers.Authorization.Count == 0)
         {
-            await Results.Json(new ApiError("load agents authenticate with HTTP Basic (user admin)", "authorization"), statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+            await ApiProblem.Result(new ApiError("load agents authenticate with HTTP Basic (user admin)", "authorization"), StatusCodes.Status401Unauthorized).ExecuteAsync(context);
             return;
         }
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await Results.BadRequest(new ApiError("connect with a WebSocket: this is where ./livedash agent --server URL connects", "connection")).ExecuteAsync(context);
+            await ApiProblem.Result(new ApiError("connect with a WebSocket: this is where ./livedash agent --server URL connects", "connection"), 400).ExecuteAsync(context);
             return;
         }
         var name = context.Request.Query["name"].ToString();
         if (!LoadAgent.IsValidName(name))
         {
-            await Results.BadRequest(new ApiError($"name must be 1 to {LoadAgent.MaxNameLength} letters, digits, '-', '_' or '.'", "name")).ExecuteAsync(context);
+            await ApiProblem.Result(new ApiError($"name must be 1 to {LoadAgent.MaxNameLength} letters, digits, '-', '_' or '.'", "name"), 400).ExecuteAsync(context);
             return;
         }
         if (runs.IsLive(name))
         {
-            await Results.Conflict(new ApiError($"an agent called '{name}' is already connected", "name")).ExecuteAsync(context);
+            await ApiProblem.Result(new ApiError($"an agent called '{name}' is already connected", "name"), 409).ExecuteAsync(context);
             return;
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();

@@ -6,6 +6,7 @@ using LiveDash.Store;
 using LiveDash.LoadTests.Agent;
 using LiveDash.LoadTests.Reports;
 using LiveDash.LoadTests.Scenarios;
+using LiveDash.Site;
 
 namespace LiveDash.Load;
 
@@ -38,12 +39,12 @@ public static class LoadApi
         load.MapPost("/runs", async (HttpRequest request, LoadRuns runs, LectureRunner lecture) =>
         {
             var (body, error) = await ReadStart(request);
-            if (error is not null) return Results.BadRequest(error);
+            if (error is not null) return ApiProblem.Result(error, 400);
             if (lecture.IsRunning)
-                return Results.Conflict(new ApiError("a lecture run is going (POST /admin/api/lecture/run): it needs the server to itself; start the load run when it has finished", "lecture"));
+                return ApiProblem.Result(new ApiError("a lecture run is going (POST /admin/api/lecture/run): it needs the server to itself; start the load run when it has finished", "lecture"), 409);
             await runs.SyncAsync(request.HttpContext.RequestAborted);
             var (run, refused) = await runs.StartAsync(body!, request.HttpContext.RequestAborted);
-            if (refused is not null) return Results.Conflict(refused);
+            if (refused is not null) return ApiProblem.Result(refused, 409);
             await runs.SyncAsync(request.HttpContext.RequestAborted);
             return Results.Created($"/admin/api/load/runs/{run!.Id}", new { id = run.Id });
         });
@@ -56,8 +57,8 @@ public static class LoadApi
             await runs.SyncAsync(request.HttpContext.RequestAborted);
             if (runs.Find(id) is not { } run) return NotFound(id);
             var (users, rate, lines, error) = await ReadChange(request);
-            if (error is not null) return Results.BadRequest(error);
-            if (runs.Change(run, users, rate, lines) is { } refused) return refused.Field == "id" ? Results.Conflict(refused) : Results.BadRequest(refused);
+            if (error is not null) return ApiProblem.Result(error, 400);
+            if (runs.Change(run, users, rate, lines) is { } refused) return refused.Field == "id" ? ApiProblem.Result(refused, 409) : ApiProblem.Result(refused, 400);
             await runs.SyncAsync(request.HttpContext.RequestAborted);
             return Results.Ok(Body(run, runs));
         });
@@ -83,14 +84,14 @@ public static class LoadApi
                 "html" => Results.Content(RunReport.Html(result), "text/html; charset=utf-8"),
                 "md" => Results.Text(RunReport.Markdown(result), "text/markdown; charset=utf-8"),
                 "csv" => Results.Text(RunReport.Csv(result), "text/csv; charset=utf-8"),
-                _ => Results.BadRequest(new ApiError($"format must be html, md or csv, got '{format}'", "format")),
+                _ => ApiProblem.Result(new ApiError($"format must be html, md or csv, got '{format}'", "format"), 400),
             };
         });
     }
 
     const string ReportPolicy = "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
-    static IResult NotFound(string id) => Results.NotFound(new ApiError($"no load run {id} (the server keeps the last 20)", "id"));
+    static IResult NotFound(string id) => ApiProblem.Result(new ApiError($"no load run {id} (the server keeps the last 20)", "id"), 404);
 
     static object Body(LoadRun run, LoadRuns runs)
     {

@@ -5,6 +5,7 @@ using LiveDash.Store;
 using LiveDash.Telemetry;
 using LiveDash.LoadTests.Agent;
 using LiveDash.LoadTests.Running;
+using LiveDash.Site;
 
 namespace LiveDash.Load;
 

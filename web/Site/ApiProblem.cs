@@ -3,20 +3,34 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace LiveDash.Site;
 
+/// <summary>What an API refuses and why: the message, and the request field it names (if one).</summary>
+public sealed record ApiError(string Error, string? Field = null);
+
 /// <summary>
-/// A problem-details body (RFC 9457) for errors under /api and /admin/api. It also carries <c>error</c> (and
-/// <c>field</c>), the names the JSON 400s use, so a client reads every error the same way.
+/// The one error shape of every API the store answers (its store, admin, load, lecture and telemetry APIs): a
+/// problem-details body (RFC 9457, <c>application/problem+json</c>). A bad field is named in <c>errors</c> as
+/// ASP.NET Core's validation problems do; it also carries <c>error</c> (and <c>field</c>), so a client reads every
+/// error the same way. docs/errors.md shows it.
 /// </summary>
-public record ApiProblem(string Title, int Status, string Detail, string Error, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Field = null)
+public record ApiProblem(string Title, int Status, string Detail, string Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Field = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string[]>? Errors = null)
 {
     public const string ContentType = "application/problem+json";
+
+    public static ApiProblem Of(int status, string detail, string? field = null) =>
+        new(ReasonPhrases.GetReasonPhrase(status), status, detail, detail, field,
+            field is null ? null : new Dictionary<string, string[]> { [field] = [detail] });
 
     public static Task WriteAsync(HttpContext context, int status, string detail, string? field = null)
     {
         context.Response.StatusCode = status;
-        var problem = new ApiProblem(ReasonPhrases.GetReasonPhrase(status), status, detail, detail, field);
-        return context.Response.WriteAsJsonAsync(problem, options: null, contentType: ContentType, cancellationToken: context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(Of(status, detail, field), options: null, contentType: ContentType, cancellationToken: context.RequestAborted);
     }
+
+    /// <summary>An endpoint's answer for <paramref name="error"/> with <paramref name="status"/>.</summary>
+    public static IResult Result(ApiError error, int status) =>
+        Results.Json(Of(status, error.Error, error.Field), options: null, contentType: ContentType, statusCode: status);
 
     public static bool IsApiPath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/admin/api");
 

@@ -15,12 +15,16 @@ public static class SiteExtensions
     /// <summary>Request bodies here are small JSON or forms; a longer address than this is refused with a readable 414.</summary>
     public const int MaxRequestBodyBytes = 1024 * 1024;
     public const int MaxRequestTargetLength = 8 * 1024;
+    /// <summary>Kestrel's default for all request headers together; more gets a readable 431 (up to 4× this, where Kestrel itself cuts the connection with an empty 431).</summary>
+    public const int MaxRequestHeadersBytes = 32 * 1024;
 
     public static void AddSite(this WebApplicationBuilder builder) => builder.WebHost.ConfigureKestrel(kestrel =>
     {
         kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
         // Kestrel answers longer request lines itself, with no body; below this the app answers 414 with one.
         kestrel.Limits.MaxRequestLineSize = 8 * MaxRequestTargetLength;
+        // Likewise for the headers: Kestrel answers beyond 4× with no body; between 1× and 4× the app answers 431 with one.
+        kestrel.Limits.MaxRequestHeadersTotalSize = 4 * MaxRequestHeadersBytes;
     });
 
     public static void UseSiteErrors(this WebApplication app)
@@ -44,21 +48,38 @@ public static class SiteExtensions
         });
     }
 
-    /// <summary>The security headers, and the 414 for over-long addresses (written here: re-executing such a request would fail again).</summary>
+    /// <summary>The security headers, and the 414 for over-long addresses and 431 for over-large headers (written here:
+    /// re-executing such a request would fail again).</summary>
     public static void UseSecurityHeaders(this WebApplication app) => app.Use((context, next) =>
     {
         ApplySecurityHeaders(context.Response);
         var request = context.Request;
         if ((request.Path.Value?.Length ?? 0) + (request.QueryString.Value?.Length ?? 0) > MaxRequestTargetLength)
-        {
-            if (ApiProblem.IsApiPath(request.Path))
-                return ApiProblem.WriteAsync(context, StatusCodes.Status414UriTooLong, $"the address is too long (at most {MaxRequestTargetLength} characters)");
-            context.Response.StatusCode = StatusCodes.Status414UriTooLong;
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            return context.Response.WriteAsync($"414: the address is too long (at most {MaxRequestTargetLength} characters)");
-        }
+            return Refuse(context, StatusCodes.Status414UriTooLong, $"the address is too long (at most {MaxRequestTargetLength} characters)");
+        if (HeadersBytes(request.Headers) > MaxRequestHeadersBytes)
+            return Refuse(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, $"the request headers are too large (at most {MaxRequestHeadersBytes / 1024} KB together)");
         return next(context);
     });
+
+    /// <summary>The headers' size as Kestrel counts it (names, values, ": " and CRLF); a few nanoseconds a header.</summary>
+    static long HeadersBytes(IHeaderDictionary headers)
+    {
+        long bytes = 0;
+        foreach (var (name, values) in headers)
+        {
+            bytes += name.Length + 4;
+            foreach (var value in values) bytes += value?.Length ?? 0;
+        }
+        return bytes;
+    }
+
+    static Task Refuse(HttpContext context, int status, string detail)
+    {
+        if (ApiProblem.IsApiPath(context.Request.Path)) return ApiProblem.WriteAsync(context, status, detail);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync($"{status}: {detail}");
+    }
 
     /// <summary>Also called by the answers that clear the response (outage, exception) so they keep the headers.</summary>
     public static void ApplySecurityHeaders(HttpResponse response)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveDash.Admin;
+using LiveDash.Site;
 
 namespace LiveDash.Store;
 
@@ -27,7 +28,7 @@ public static class StoreApi
             if (!StoreInput.TryId("id", id, out var productId, out var error)) return BadRequest(error, "id");
             return await store.FindProductAsync(productId, ct) is { } product
                 ? Results.Ok(product)
-                : Results.NotFound(new ApiError($"no product with id {productId}", "id"));
+                : ApiProblem.Result(new ApiError($"no product with id {productId}", "id"), 404);
         });
 
         api.MapGet("/orders", async (HttpRequest request, CancellationToken ct) =>
@@ -37,8 +38,8 @@ public static class StoreApi
             return result.Outcome switch
             {
                 OrdersOutcome.Ok => Results.Ok(result.Orders),
-                OrdersOutcome.UnknownUser => Results.NotFound(new ApiError($"no user with id {userId}", "user")),
-                _ => Results.Json(new ApiError($"user {userId} is deactivated; their orders are not shown", "user"), statusCode: StatusCodes.Status403Forbidden),
+                OrdersOutcome.UnknownUser => ApiProblem.Result(new ApiError($"no user with id {userId}", "user"), 404),
+                _ => ApiProblem.Result(new ApiError($"user {userId} is deactivated; their orders are not shown", "user"), StatusCodes.Status403Forbidden),
             };
         });
 
@@ -88,5 +89,5 @@ public static class StoreApi
         return Results.Json(body, statusCode: status == "ok" ? 200 : 503);
     }
 
-    static IResult BadRequest(string? message, string field) => Results.BadRequest(new ApiError(message ?? "bad request", field));
+    static IResult BadRequest(string? message, string field) => ApiProblem.Result(new ApiError(message ?? "bad request", field), 400);
 }

@@ -41,4 +41,3 @@ sealed class StoreUnavailableMiddleware(RequestDelegate next, StoreHealth health
     }
 }
 
-public record ApiError(string Error, string? Field = null);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using LiveDash.Admin;
 using LiveDash.AspNetCore;
 using LiveDash.Store;
+using LiveDash.Site;
 
 namespace LiveDash.Telemetry;
 
@@ -16,16 +17,14 @@ public static class ClientTicksApi
         app.MapPost("/admin/api/client-ticks", async (HttpRequest request, LiveDashFeed recorder, TimeProvider time) =>
         {
             var (tick, error) = await Read(request, time);
-            if (error is not null) return Results.BadRequest(error);
+            if (error is not null) return ApiProblem.Result(error, 400);
             return recorder.AddClientTick(tick!)
                 ? Results.Accepted()
                 : TooMany("too many client ticks waiting for the next server tick; send at most a few per 250 ms");
         }).RequireAuthorization(AdminExtensions.ApiPolicy);
     }
 
-    static IResult TooMany(string detail) => Results.Json(
-        new Site.ApiProblem("Too Many Requests", StatusCodes.Status429TooManyRequests, detail, detail),
-        contentType: Site.ApiProblem.ContentType, statusCode: StatusCodes.Status429TooManyRequests);
+    static IResult TooMany(string detail) => ApiProblem.Result(new ApiError(detail), StatusCodes.Status429TooManyRequests);
 
     internal static async Task<(ClientTick? Tick, ApiError? Error)> Read(HttpRequest request, TimeProvider time)
     {

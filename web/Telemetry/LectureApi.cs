@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using LiveDash.Admin;
 using LiveDash.Store;
 using Microsoft.AspNetCore.Http.Features;
+using LiveDash.Site;
 
 namespace LiveDash.Telemetry;
 
@@ -63,7 +64,7 @@ public static class LectureApi
         api.MapPost("", async (HttpRequest request, LectureBoard board, TimeProvider time) =>
         {
             var (report, error) = await Read(request, time);
-            if (error is not null) return Results.BadRequest(error);
+            if (error is not null) return ApiProblem.Result(error, 400);
             var posted = board.Post(report!);
             return Results.Created("/admin/api/lecture", posted);
         });

@@ -1,6 +1,7 @@
 using LiveDash.Admin;
 using LiveDash.AspNetCore;
 using LiveDash.Store;
+using LiveDash.Site;
 
 namespace LiveDash.Telemetry;
 
@@ -16,7 +17,7 @@ public static class TelemetrySummaryApi
         {
             var n = 10;
             if (seconds is not null && (!int.TryParse(seconds, out n) || n < 1 || n > LiveDashFeed.MaxSummarySeconds))
-                return Results.BadRequest(new ApiError($"seconds must be a whole number from 1 to {LiveDashFeed.MaxSummarySeconds}", "seconds"));
+                return ApiProblem.Result(new ApiError($"seconds must be a whole number from 1 to {LiveDashFeed.MaxSummarySeconds}", "seconds"), 400);
             var s = feed.Summarize(n);
             var mode = s.Label is { } label && Enum.IsDefined((StoreMode)label) ? (StoreMode)label : StoreMode.Async;
             return Results.Ok(new StoreSummary(s.Seconds, s.Requests, s.Rps, mode.ToString(), s.EndToEnd, s.InApp, s.WaitingForThread, s.WaitingToSend));

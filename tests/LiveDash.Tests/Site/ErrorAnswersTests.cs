@@ -150,6 +150,43 @@ public class ErrorBodiesTests
     }
 
     [Fact]
+    public async Task EveryRefusalIsProblemDetailsNamingItsField()
+    {
+        await using var app = new KestrelApp();
+        using var admin = app.Http(admin: true);
+        async Task Refused(HttpResponseMessage response, int status, string? field)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(status == (int)response.StatusCode, $"{(int)response.StatusCode}: {body}");
+            Assert.Equal(ApiProblem.ContentType, response.Content.Headers.ContentType?.MediaType);
+            var problem = JsonDocument.Parse(body).RootElement;
+            Assert.Equal(status, problem.GetProperty("status").GetInt32());
+            Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()), body);
+            if (field is null) return;
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+            Assert.Equal(problem.GetProperty("detail").GetString(), problem.GetProperty("errors").GetProperty(field)[0].GetString());
+        }
+
+        await Refused(await admin.PutAsJsonAsync("/admin/api/settings", new { mode = "Fast" }), 400, "mode");
+        await Refused(await admin.GetAsync("/admin/api/telemetry/summary?seconds=0"), 400, "seconds");
+        await Refused(await admin.GetAsync("/admin/api/load/runs/nope"), 404, "id");
+        await Refused(await admin.PostAsJsonAsync("/admin/api/load/runs", new { scenario = "url", path = "/api/ping", rate = -5, durationSeconds = 5 }), 400, "rate");
+        await Refused(await admin.GetAsync("/api/products/999999"), 404, "id");
+
+        // 40 KB of headers: past Kestrel's usual 32 KB, so the app answers 431 itself, with a body.
+        using var big = new HttpRequestMessage(HttpMethod.Get, "/api/products/1");
+        big.Headers.Add("X-Big", new string('a', 40 * 1024));
+        await Refused(await admin.SendAsync(big), 431, null);
+        using var bigPage = new HttpRequestMessage(HttpMethod.Get, "/products/1");
+        bigPage.Headers.Add("X-Big", new string('a', 40 * 1024));
+        var page = await admin.SendAsync(bigPage);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, page.StatusCode);
+        Assert.Contains("headers are too large", await page.Content.ReadAsStringAsync());
+        // And the app still answers.
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/products/1")).StatusCode);
+    }
+
+    [Fact]
     public async Task AnUnhandledExceptionIsA500ProblemUnderApiAndTheStatusPageElsewhere()
     {
         await using var app = new ThrowingApp();

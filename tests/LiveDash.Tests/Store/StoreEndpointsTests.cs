@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LiveDash.Admin;
 using LiveDash.Store;
+using LiveDash.Site;
 
 namespace LiveDash.Tests.Store;
 
