@@ -73,7 +73,7 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
                 part.ErrorsByKind[kind] = part.ErrorsByKind.GetValueOrDefault(kind) + n;
             }
             var own = Merged([s.Corrected]);
-            merged.Agents.Add(new AgentSecondFigures(agent, s.Requests, s.Errors, LatencySummary.Ms(own.ValueAtPercentile(50)), LatencySummary.Ms(own.ValueAtPercentile(99))));
+            merged.Agents.Add(new AgentSecondFigures(agent, s.Requests, s.Errors, RunLatency.Ms(own.ValueAtPercentile(50)), RunLatency.Ms(own.ValueAtPercentile(99))));
         }
     }
 
@@ -117,7 +117,7 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
         {
             if (!_seconds.TryGetValue(second, out var s)) return null;
             var corrected = Merged(s.Corrected);
-            return new MergedSecondFigures(second, s.Requests, s.Errors, LatencySummary.Ms(corrected.ValueAtPercentile(50)), LatencySummary.Ms(corrected.ValueAtPercentile(99)), s.Agents.ToList());
+            return new MergedSecondFigures(second, s.Requests, s.Errors, RunLatency.Ms(corrected.ValueAtPercentile(50)), RunLatency.Ms(corrected.ValueAtPercentile(99)), s.Agents.ToList());
         }
     }
 
@@ -138,7 +138,7 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
                 rps = _seconds.TryGetValue(through, out var last) ? last.Requests : 0;
             }
             return new MergedTotals(agents.Sum(a => a.Requests), agents.Sum(a => a.Errors), rps,
-                LatencySummary.Ms(union.ValueAtPercentile(50)), LatencySummary.Ms(union.ValueAtPercentile(99)), agents);
+                RunLatency.Ms(union.ValueAtPercentile(50)), RunLatency.Ms(union.ValueAtPercentile(99)), agents);
         }
     }
 
@@ -163,8 +163,8 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
                 var (p50, p90, p99, max) = (c.ValueAtPercentile(50), c.ValueAtPercentile(90), c.ValueAtPercentile(99), c.Max);
                 var r = Merged(s.Raw);
                 perSecond.Add(new SecondSummary(i, s.Requests, s.Errors, s.Dropped,
-                    LatencySummary.Ms(p50), LatencySummary.Ms(p90), LatencySummary.Ms(p99), LatencySummary.Ms(max),
-                    LatencySummary.Ms(r.ValueAtPercentile(50)), LatencySummary.Ms(r.ValueAtPercentile(99)),
+                    RunLatency.Ms(p50), RunLatency.Ms(p90), RunLatency.Ms(p99), RunLatency.Ms(max),
+                    RunLatency.Ms(r.ValueAtPercentile(50)), RunLatency.Ms(r.ValueAtPercentile(99)),
                     new SortedDictionary<string, long>(s.ErrorsByKind)));
             }
             var errorsByKind = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -175,12 +175,12 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
                 var p = a.Value;
                 var agentSeconds = p.Ended?.Seconds ?? p.LastSecond + 1;
                 return new AgentShare(a.Key, p.Requests, p.Errors, Math.Round(agentSeconds, 3), agentSeconds > 0 ? Math.Round(p.Requests / agentSeconds, 1) : 0,
-                    LatencySummary.Ms(p.Corrected.ValueAtPercentile(50)), LatencySummary.Ms(p.Corrected.ValueAtPercentile(99)),
+                    RunLatency.Ms(p.Corrected.ValueAtPercentile(50)), RunLatency.Ms(p.Corrected.ValueAtPercentile(99)),
                     p.Ended is { } e ? (e.Error ?? e.StopReason) : "lost (no end reported)");
             }).ToList();
             return new RunResult(scenario, target, serverMode, startedAt, Math.Round(seconds, 3),
                 agents.Sum(a => a.Requests), agents.Sum(a => a.Errors), _agents.Values.Sum(p => p.Dropped),
-                LatencySummary.Of(corrected), LatencySummary.Of(raw), errorsByKind, perSecond, RunResult.Bars(corrected), stopReason, openModel)
+                RunLatency.Of(corrected), RunLatency.Of(raw), errorsByKind, perSecond, RunResult.Bars(corrected), stopReason, openModel)
             {
                 Agents = agents,
             };

@@ -80,8 +80,8 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
         var lastSecond = stats.At(stats.SecondOf(Stopwatch.GetTimestamp()) - 1);
         return new ProgressSnapshot(scenario.Name, phase.WarmUp, Math.Round(elapsed, 1), Math.Max(0, Math.Round(phase.Length - elapsed, 1)),
             stats.Requests, stats.Errors, stats.Dropped, stats.InFlight, lastSecond?.Requests ?? 0,
-            lastSecond is null ? 0 : LatencySummary.Ms(lastSecond.Figures().P50),
-            lastSecond is null ? 0 : LatencySummary.Ms(lastSecond.Figures().P99),
+            lastSecond is null ? 0 : RunLatency.Ms(lastSecond.Figures().P50),
+            lastSecond is null ? 0 : RunLatency.Ms(lastSecond.Figures().P99),
             new SortedDictionary<string, long>(stats.ErrorsByKind));
     }
 

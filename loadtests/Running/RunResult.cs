@@ -8,9 +8,9 @@ public sealed record SecondSummary(
     double P50, double P90, double P99, double Max, double RawP50, double RawP99,
     IReadOnlyDictionary<string, long> ErrorsByKind);
 
-public sealed record LatencySummary(double P50, double P75, double P90, double P95, double P99, double P999, double Max, double Mean)
+public sealed record RunLatency(double P50, double P75, double P90, double P95, double P99, double P999, double Max, double Mean)
 {
-    public static LatencySummary Of(LatencyHistogram h) => new(
+    public static RunLatency Of(LatencyHistogram h) => new(
         Ms(h.ValueAtPercentile(50)), Ms(h.ValueAtPercentile(75)), Ms(h.ValueAtPercentile(90)), Ms(h.ValueAtPercentile(95)),
         Ms(h.ValueAtPercentile(99)), Ms(h.ValueAtPercentile(99.9)), Ms(h.Max), Math.Round(h.Mean / 1000, 3));
 
@@ -56,8 +56,8 @@ public sealed record RunResult(
     long Requests,
     long Errors,
     long Dropped,
-    LatencySummary Corrected,
-    LatencySummary Raw,
+    RunLatency Corrected,
+    RunLatency Raw,
     IReadOnlyDictionary<string, long> ErrorsByKind,
     IReadOnlyList<SecondSummary> PerSecond,
     IReadOnlyList<HistogramBar> Histogram,
@@ -88,14 +88,14 @@ public sealed record RunResult(
                 : Summary(s, at, at.Figures()));
         }
         var result = new RunResult(scenario.Name, target, mode, startedAt, Math.Round(seconds, 3), stats.Requests, stats.Errors, stats.Dropped,
-            LatencySummary.Of(stats.Corrected), LatencySummary.Of(stats.Raw), new SortedDictionary<string, long>(stats.ErrorsByKind),
+            RunLatency.Of(stats.Corrected), RunLatency.Of(stats.Raw), new SortedDictionary<string, long>(stats.ErrorsByKind),
             perSecond, Bars(stats.Corrected), stopReason, scenario.IsOpen);
         return result with { Thresholds = scenario.Thresholds.Select(result.Evaluate).ToList() };
     }
 
     static SecondSummary Summary(int s, SecondStats at, SecondFigures f) =>
-        new(s, at.Requests, at.Errors, at.Dropped, LatencySummary.Ms(f.P50), LatencySummary.Ms(f.P90), LatencySummary.Ms(f.P99), LatencySummary.Ms(f.Max),
-            LatencySummary.Ms(f.RawP50), LatencySummary.Ms(f.RawP99), new SortedDictionary<string, long>(at.ErrorsByKind));
+        new(s, at.Requests, at.Errors, at.Dropped, RunLatency.Ms(f.P50), RunLatency.Ms(f.P90), RunLatency.Ms(f.P99), RunLatency.Ms(f.Max),
+            RunLatency.Ms(f.RawP50), RunLatency.Ms(f.RawP99), new SortedDictionary<string, long>(at.ErrorsByKind));
 
     /// <summary>The corrected histogram's non-empty buckets (about 1% wide); the report bins them on a logarithmic axis.</summary>
     internal static List<HistogramBar> Bars(LatencyHistogram histogram) =>

@@ -13,7 +13,7 @@ public static class AdminExtensions
 
     public static void AddAdmin(this WebApplicationBuilder builder)
     {
-        var options = builder.AddValidatedOptions<LiveDashOptions>(LiveDashOptions.Section, LiveDashOptions.Fallback);
+        var options = builder.AddValidatedOptions<StoreOptions>(StoreOptions.Section, StoreOptions.Fallback);
         builder.Services.AddSingleton<AdminPassword>();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddAntiforgery(options => options.HeaderName = AdminApiProtection.TokenHeader);

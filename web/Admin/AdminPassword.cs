@@ -15,10 +15,10 @@ public sealed class AdminPassword
     public const string EnvironmentVariable = "LIVEDASH_ADMIN_PASSWORD";
     readonly byte[] _expectedHash;
 
-    public AdminPassword(IOptions<LiveDashOptions> options, IHostEnvironment env) : this(options.Value, env, Console.Out) { }
+    public AdminPassword(IOptions<StoreOptions> options, IHostEnvironment env) : this(options.Value, env, Console.Out) { }
 
-    /// <param name="options">LiveDash:AdminPassword, which <see cref="LiveDashOptions.Fallback"/> fills from LIVEDASH_ADMIN_PASSWORD.</param>
-    internal AdminPassword(LiveDashOptions options, IHostEnvironment env, TextWriter terminal)
+    /// <param name="options">LiveDash:AdminPassword, which <see cref="StoreOptions.Fallback"/> fills from LIVEDASH_ADMIN_PASSWORD.</param>
+    internal AdminPassword(StoreOptions options, IHostEnvironment env, TextWriter terminal)
     {
         var configured = options.AdminPassword;
         if (!string.IsNullOrEmpty(configured))

@@ -41,7 +41,7 @@ public static class TelemetryExtensions
     {
         var options = builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
         builder.AddValidatedOptions<OpenTelemetryOptions>(OpenTelemetryOptions.Section);
-        var instance = builder.AddValidatedOptions<Admin.LiveDashOptions>(Admin.LiveDashOptions.Section, Admin.LiveDashOptions.Fallback).Instance;
+        var instance = builder.AddValidatedOptions<Admin.StoreOptions>(Admin.StoreOptions.Section, Admin.StoreOptions.Fallback).Instance;
         builder.Services.AddSingleton<ILiveDashLabels, StoreLabels>();
         builder.Services.AddSingleton<DbPoolMonitor>();
         builder.Services.AddSingleton<LectureBoard>();

@@ -74,7 +74,7 @@ public class ReportChartTests
 {
     static RunResult Result(double seconds, IReadOnlyList<SecondSummary> perSecond, IReadOnlyList<HistogramBar> histogram) =>
         new("t", "http://127.0.0.1:1", "Async", DateTimeOffset.UnixEpoch, seconds, perSecond.Sum(s => s.Requests), 0, 0,
-            LatencySummary.Of(new LatencyHistogram()), LatencySummary.Of(new LatencyHistogram()), new Dictionary<string, long>(),
+            RunLatency.Of(new LatencyHistogram()), RunLatency.Of(new LatencyHistogram()), new Dictionary<string, long>(),
             perSecond, histogram, "completed", true);
 
     static SecondSummary Second(int s, long requests) => new(s, requests, 0, 0, 50, 60, 70, 80, 50, 70, new Dictionary<string, long>());

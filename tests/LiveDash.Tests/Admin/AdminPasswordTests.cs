@@ -15,12 +15,12 @@ public class AdminPasswordTests
     }
 
     /// <summary>The options the app would bind from these configuration values.</summary>
-    static LiveDashOptions Config(Dictionary<string, string?> values)
+    static StoreOptions Config(Dictionary<string, string?> values)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var options = new LiveDashOptions();
-        config.GetSection(LiveDashOptions.Section).Bind(options);
-        LiveDashOptions.Fallback(options, config);
+        var options = new StoreOptions();
+        config.GetSection(StoreOptions.Section).Bind(options);
+        StoreOptions.Fallback(options, config);
         return options;
     }
 

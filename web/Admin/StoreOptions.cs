@@ -3,7 +3,7 @@ using LiveDash.Site;
 namespace LiveDash.Admin;
 
 /// <summary>Section "LiveDash": the starting runtime settings, the admin password and where state is kept.</summary>
-public sealed class LiveDashOptions : IValidatedOptions
+public sealed class StoreOptions : IValidatedOptions
 {
     public const string Section = "LiveDash";
 
@@ -39,7 +39,7 @@ public sealed class LiveDashOptions : IValidatedOptions
     }
 
     /// <summary>LIVEDASH_ADMIN_PASSWORD and LIVEDASH_FARM where LiveDash:AdminPassword and LiveDash:Farm are unset.</summary>
-    public static void Fallback(LiveDashOptions options, IConfiguration config)
+    public static void Fallback(StoreOptions options, IConfiguration config)
     {
         if (string.IsNullOrEmpty(options.AdminPassword) && config[Admin.AdminPassword.EnvironmentVariable] is { Length: > 0 } password)
             options.AdminPassword = password;
