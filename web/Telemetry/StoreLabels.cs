@@ -4,6 +4,7 @@ using LiveDash.Admin;
 using LiveDash.AspNetCore;
 using LiveDash.Store;
 using LiveDash.Store.Workers;
+using LiveDash.Lecture;
 
 namespace LiveDash.Telemetry;
 

@@ -8,6 +8,7 @@ using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using LiveDash.Lecture;
 
 namespace LiveDash.Telemetry;
 

@@ -5,7 +5,7 @@ using LiveDash.Store;
 using Microsoft.AspNetCore.Http.Features;
 using LiveDash.Site;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.Lecture;
 
 /// <summary>One of the lecture's requests as the lecture run saw it, with the server's own split of its time.</summary>
 public sealed record LectureRow(
