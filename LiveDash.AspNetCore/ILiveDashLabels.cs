@@ -46,7 +46,7 @@ public sealed class LiveDashLabels : ILiveDashLabels
 /// <summary>
 /// Adds the host's own figures to every tick (4 a second), e.g. a database pool or a worker queue. Each key is
 /// written at the tick's top level, so a host module reads it from the <c>livedash:tick</c> event's
-/// <c>detail</c>. Keys must not be one of the tick's own (see <see cref="LiveDash.Telemetry.Tick"/>). Register
+/// <c>detail</c>. Keys must not be one of the tick's own (see <see cref="Tick"/>). Register
 /// as many as needed, as singletons; called on the ticker's thread.
 /// </summary>
 public interface ILiveDashGauges

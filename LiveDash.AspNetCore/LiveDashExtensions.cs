@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// A log-linear (HDR-style) histogram of non-negative integer values, e.g. microseconds.

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// The last minute of latency, one compact slot per second (end to end, in app, waiting for a thread before the app and to send),

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// One request's moments, as <see cref="Stopwatch"/> timestamps: its bytes reaching the server, arrival
@@ -38,7 +38,7 @@ public sealed class RequestTimeline
     public long Ended { get; private set; }
     public int Status { get; private set; }
     public bool Failed { get; private set; }
-    /// <summary>The request's label (see <see cref="LiveDash.AspNetCore.ILiveDashLabels"/>).</summary>
+    /// <summary>The request's label (see <see cref="ILiveDashLabels"/>).</summary>
     public int Mode { get; private set; }
     /// <summary>The endpoint that handled the request (kept because status-code pages re-execute with another).</summary>
     public Endpoint? Endpoint { get; private set; }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using LiveDash.AspNetCore;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// Turns what the recorder gathered since the last tick into a <see cref="Tick"/>, adding the

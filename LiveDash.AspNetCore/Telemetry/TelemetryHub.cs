@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 public interface ITelemetryClient
 {

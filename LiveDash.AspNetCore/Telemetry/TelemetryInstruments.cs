@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
-using LiveDash.AspNetCore;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// The hot path's instruments on meter "LiveDash", in OpenTelemetry's conventions: histograms (seconds)

@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>Every 250 ms: collect a tick and publish it to the dashboards; push the host's settings-change markers as they happen.</summary>
 sealed class TelemetryTicker(

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// What every dashboard gets four times a second. Short JSON names keep a tick with a full waterfall
@@ -11,7 +11,7 @@ public sealed record Tick
     [JsonPropertyName("n")] public long Seq { get; init; }
     [JsonPropertyName("t")] public long UnixMs { get; init; }
     [JsonPropertyName("dt")] public double IntervalMs { get; init; }
-    /// <summary>The host's current request label: an index into <see cref="LiveDash.AspNetCore.ILiveDashLabels.Names"/> (0 when the host has none).</summary>
+    /// <summary>The host's current request label: an index into <see cref="ILiveDashLabels.Names"/> (0 when the host has none).</summary>
     [JsonPropertyName("m")] public int Mode { get; init; }
     [JsonPropertyName("ok")] public long Ok { get; init; }
     [JsonPropertyName("er")] public long Errors { get; init; }
@@ -44,7 +44,7 @@ public sealed record Tick
     /// <summary>Mean server latency of this tick's requests (ms), for Little's law: in flight = req/s × mean latency.</summary>
     [JsonPropertyName("avg")] public double MeanMs { get; init; }
     /// <summary>
-    /// The host's own figures (see <see cref="LiveDash.AspNetCore.ILiveDashGauges"/>), written at the tick's top level
+    /// The host's own figures (see <see cref="ILiveDashGauges"/>), written at the tick's top level
     /// under their keys; null when the host adds none.
     /// </summary>
     [JsonExtensionData] public Dictionary<string, object>? Extra { get; init; }
@@ -79,7 +79,7 @@ public sealed record ChangeMessage(
     [property: JsonPropertyName("o")] string OldValue,
     [property: JsonPropertyName("v")] string NewValue);
 
-/// <summary>Figures a load run observed at the client (see <see cref="LiveDash.AspNetCore.LiveDashFeed.AddClientTick"/>).</summary>
+/// <summary>Figures a load run observed at the client (see <see cref="LiveDashFeed.AddClientTick"/>).</summary>
 public sealed record ClientTick(
     [property: JsonPropertyName("run")] string Run,
     [property: JsonPropertyName("t")] long UnixMs,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LiveDash.Telemetry;
+using LiveDash.AspNetCore;
 
 namespace LiveDash.LoadTests.Agent;
 

@@ -1,5 +1,5 @@
 using LiveDash.LoadTests.Running;
-using LiveDash.Telemetry;
+using LiveDash.AspNetCore;
 
 namespace LiveDash.LoadTests.Agent;
 

@@ -1,5 +1,5 @@
 using LiveDash.LoadTests.Scenarios;
-using LiveDash.Telemetry;
+using LiveDash.AspNetCore;
 
 namespace LiveDash.LoadTests.Running;
 

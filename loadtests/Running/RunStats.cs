@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using LiveDash.Telemetry;
+using LiveDash.AspNetCore;
 
 namespace LiveDash.LoadTests.Running;
 

@@ -1,4 +1,3 @@
-using LiveDash.Telemetry;
 
 namespace LiveDash.AspNetCore.Tests;
 

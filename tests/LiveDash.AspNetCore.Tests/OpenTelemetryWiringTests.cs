@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using LiveDash.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;

@@ -15,7 +15,7 @@ public static class FarmExtensions
     /// </summary>
     public static void AddFarm(this WebApplicationBuilder builder)
     {
-        var options = builder.AddValidatedOptions<LiveDashOptions>(LiveDashOptions.Section, LiveDashOptions.Fallback);
+        var options = builder.AddValidatedOptions<Admin.LiveDashOptions>(Admin.LiveDashOptions.Section, Admin.LiveDashOptions.Fallback);
         var database = builder.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section, DatabaseOptions.Fallback);
         var postgres = !database.IsMongo;
         var status = FarmStatus.From(options, builder.Environment, postgres,

@@ -31,7 +31,7 @@ public sealed class FarmStatus
     /// <summary>Set once the server knows its address (or from LiveDash:InstanceUrl).</summary>
     public string Url { get; internal set; } = "";
 
-    internal static FarmStatus From(LiveDashOptions options, IHostEnvironment env, bool enabled, string? reason)
+    internal static FarmStatus From(Admin.LiveDashOptions options, IHostEnvironment env, bool enabled, string? reason)
     {
         var farm = Clean(options.Farm);
         // Tests share one database: an unnamed farm in the Testing environment gets its own name, so test apps never share settings.

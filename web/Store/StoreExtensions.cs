@@ -17,7 +17,7 @@ public static class StoreExtensions
         else builder.AddPostgresStore(database);
 
         builder.Services.AddSingleton(database.SeedRows());
-        builder.Services.AddSingleton(sp => new RuntimeSettings(sp.GetRequiredService<IOptions<LiveDashOptions>>().Value.InitialSettings));
+        builder.Services.AddSingleton(sp => new RuntimeSettings(sp.GetRequiredService<IOptions<Admin.LiveDashOptions>>().Value.InitialSettings));
         builder.Services.AddSingleton<StoreService>();
         builder.Services.AddSingleton<StoreHealth>();
         builder.Services.AddSingleton<StoreSeeding>();

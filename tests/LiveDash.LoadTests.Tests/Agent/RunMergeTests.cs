@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LiveDash.LoadTests.Agent;
 using LiveDash.LoadTests.Reports;
-using LiveDash.Telemetry;
+using LiveDash.AspNetCore;
 
 namespace LiveDash.LoadTests.Tests.Agent;
 

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using LiveDash.LoadTests.Reports;
 using LiveDash.LoadTests.Running;
 using LiveDash.LoadTests.Scenarios;
-using LiveDash.Telemetry;
+using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

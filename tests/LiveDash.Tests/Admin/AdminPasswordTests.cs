@@ -1,6 +1,7 @@
 using LiveDash.Admin;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using LiveDashOptions = LiveDash.Admin.LiveDashOptions;
 
 namespace LiveDash.Tests.Admin;
 

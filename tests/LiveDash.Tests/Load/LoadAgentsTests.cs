@@ -6,7 +6,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LiveDash.Tests.Shared;
 using LoadRunner::LiveDash.LoadTests.Agent;
-using RunnerHistogram = LoadRunner::LiveDash.Telemetry.LatencyHistogram;
+using RunnerHistogram = LoadRunner::LiveDash.AspNetCore.LatencyHistogram;
 
 namespace LiveDash.Tests.Load;
 
