@@ -75,7 +75,7 @@ internal sealed class TelemetryRecorder
 
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
-    /// <param name="endToEndLater">The connection's <see cref="ArrivalWatcher"/> records end to end once the response has left.</param>
+    /// <summary>A request is done; with <c>endToEndLater</c> the connection's <see cref="ArrivalWatcher"/> records its end to end once the response has left.</summary>
     public void RequestCompleted(RequestTimeline timeline, HttpContext? context, bool endToEndLater = false)
     {
         var window = Volatile.Read(ref _current);
@@ -99,8 +99,8 @@ internal sealed class TelemetryRecorder
     /// <summary>
     /// A response has left: bytes received → response sent, and of that the time spent outside the app
     /// waiting for a thread, before it and to send the response, in Stopwatch ticks.
+    /// <c>measured</c>: whether the arrival was seen at the socket (else it counts from our first middleware).
     /// </summary>
-    /// <param name="measured">Whether the arrival was seen at the socket (else it counts from our first middleware).</param>
     public void RecordEndToEnd(int mode, long endToEndTicks, long waitTicks, long sendWaitTicks, bool measured) =>
         RecordEndToEnd(Volatile.Read(ref _current), mode % ModeCount, endToEndTicks, waitTicks, sendWaitTicks, measured);
 

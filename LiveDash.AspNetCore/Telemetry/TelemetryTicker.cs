@@ -11,7 +11,7 @@ sealed class TelemetryTicker(
     TelemetryAggregator aggregator,
     TickBroadcaster broadcaster,
     LiveDashFeed feed,
-    IHubContext<TelemetryHub, ITelemetryClient> hub,
+    IHubContext<TelemetryHub> hub,
     TelemetryMetrics metrics,
     IOptions<LiveDashOptions> options,
     ILogger<TelemetryTicker> logger) : BackgroundService
@@ -71,7 +71,7 @@ sealed class TelemetryTicker(
     {
         try
         {
-            await hub.Clients.All.SettingsChanged(change);
+            await hub.Clients.All.SendAsync(TelemetryHub.SettingsChanged, change);
         }
         catch (Exception e)
         {
