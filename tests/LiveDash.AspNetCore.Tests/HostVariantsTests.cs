@@ -30,7 +30,7 @@ public class HostVariantsTests
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("livedash/assets/lib/chart.js/dist/chart.umd.min.js")).StatusCode);
         await Work(host.Client, 20);
 
-        var summary = await host.SummaryAfterAsync(5);
+        var summary = await host.SummaryAfterAsync(60);   // all of this fresh host's seconds
         Assert.True(summary.GetProperty("requests").GetInt64() >= 20, summary.ToString());
         var endToEnd = summary.GetProperty("endToEnd");
         Assert.Equal("estimated", endToEnd.GetProperty("source").GetString());
@@ -56,7 +56,7 @@ public class HostVariantsTests
         Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("livedash/hub/negotiate?negotiateVersion=1", null)).StatusCode);
         await Work(host.Client, 20);
 
-        var summary = await host.SummaryAfterAsync(5);
+        var summary = await host.SummaryAfterAsync(60);   // all of this fresh host's seconds
         Assert.True(summary.GetProperty("requests").GetInt64() >= 20, summary.ToString());
         // Multiplexed streams cannot be told apart at the socket: they count from the first middleware.
         Assert.Equal("estimated", summary.GetProperty("endToEnd").GetProperty("source").GetString());

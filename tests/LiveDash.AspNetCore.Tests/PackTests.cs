@@ -100,7 +100,7 @@ public sealed class PackTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await sample.Client.GetAsync("livedash/assets/lib/microsoft-signalr/dist/browser/signalr.min.js")).StatusCode);
 
         await Task.Delay(2200);   // the seconds of those requests complete
-        var summary = await sample.SummaryAsync(5);
+        var summary = await sample.SummaryAsync(60);   // all of this fresh app's seconds, however slowly a loaded machine sent them
         Assert.True(summary.GetProperty("requests").GetInt64() >= 20, summary.ToString());
         foreach (var part in new[] { "endToEnd", "inApp" })
             foreach (var field in new[] { "p50Ms", "p99Ms", "meanMs" })
