@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using LiveDash.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace LiveDash.AspNetCore;
 
@@ -9,11 +12,19 @@ namespace LiveDash.AspNetCore;
 /// The endpoints <c>MapLiveDash</c> maps. Conventions added here apply to all of them; <see cref="Page"/>,
 /// <see cref="Assets"/>, <see cref="Api"/> and <see cref="Hub"/> take conventions of their own (e.g. a public
 /// dashboard with an admin-only summary). An endpoint with no authorization metadata of the host's
-/// (<c>RequireAuthorization</c>, <c>AllowAnonymous</c>) answers loopback clients only.
+/// (<c>RequireAuthorization</c>, <c>AllowAnonymous</c>) answers local clients only, and 403 to the rest.
 /// </summary>
+/// <remarks>
+/// A request is local when its connection comes from a loopback address, it carries no forwarding header
+/// (X-Forwarded-For, Forwarded, X-Real-IP, X-Forwarded-Host) unless the host's ForwardedHeaders middleware
+/// resolved the client to a loopback address, and it did not arrive on a Unix socket or a named pipe (unless
+/// <see cref="LiveDashOptions.TrustUnixSocket"/>). So a reverse proxy on the same host, which adds those headers,
+/// does not make the Internet's requests local. A proxy that forwards without any of them does: open the
+/// dashboard with the host's own authorization instead.
+/// </remarks>
 public sealed class LiveDashEndpoints : IEndpointConventionBuilder
 {
-    const string Refusal = "LiveDash answers only local clients until the host opens it: MapLiveDash(...).RequireAuthorization(policy), or .AllowAnonymous().";
+    const string HowToOpen = "Open it on the machine itself (http://localhost), or let the host decide who may see it: app.MapLiveDash().RequireAuthorization(\"policy\"), or .AllowAnonymous() for everyone.";
 
     internal LiveDashEndpoints(IEndpointConventionBuilder page, IEndpointConventionBuilder assets, IEndpointConventionBuilder api, IEndpointConventionBuilder hub)
     {
@@ -54,24 +65,45 @@ public sealed class LiveDashEndpoints : IEndpointConventionBuilder
     static void GuardLoopback(EndpointBuilder endpoint)
     {
         if (endpoint.RequestDelegate is not { } inner) return;
-        endpoint.RequestDelegate = context => Opened(context) || IsLocal(context.Connection.RemoteIpAddress) ? inner(context) : Refuse(context);
+        endpoint.RequestDelegate = context => Opened(context) || NotLocalBecause(context) is not { } reason ? inner(context) : Refuse(context, reason);
     }
 
     static bool Opened(HttpContext context) =>
         context.GetEndpoint()?.Metadata is { } metadata && (metadata.GetMetadata<IAuthorizeData>() is not null || metadata.GetMetadata<IAllowAnonymous>() is not null);
 
-    /// <summary>Loopback, or no IP at all (a Unix socket, an in-process test server).</summary>
-    internal static bool IsLocal(IPAddress? address)
+    static readonly string[] ProxyOnlyHeaders = ["Forwarded", "X-Real-IP"];
+
+    /// <summary>Null when the request is local; else why not, for the refusal.</summary>
+    internal static string? NotLocalBecause(HttpContext context)
     {
-        if (address is null) return true;
+        var connection = context.Connection;
+        var trustSocket = context.RequestServices.GetService<IOptions<LiveDashOptions>>()?.Value.TrustUnixSocket ?? false;
+        var local = context.Features.Get<IConnectionEndPointFeature>()?.LocalEndPoint;
+        if ((connection.RemoteIpAddress is null || local is not (null or IPEndPoint)) && !trustSocket)
+            return "it arrived on a Unix socket or a named pipe (the usual reverse-proxy link), not from a loopback address (LiveDashOptions.TrustUnixSocket allows it)";
+        if (connection.RemoteIpAddress is { } address && !IsLoopback(address)) return $"it comes from {address}, not from this machine";
+        var forwarded = context.RequestServices.GetService<IOptions<ForwardedHeadersOptions>>()?.Value ?? Defaults;
+        var headers = context.Request.Headers;
+        foreach (var name in ProxyOnlyHeaders)
+            if (headers.ContainsKey(name)) return $"it came through a proxy ({name})";
+        if (headers.ContainsKey(forwarded.ForwardedForHeaderName)) return $"it came through a proxy ({forwarded.ForwardedForHeaderName})";
+        // The ForwardedHeaders middleware took the client from X-Forwarded-For (and kept the proxy's address in
+        // X-Original-For): the address checked above is that client's, and the forwarded host says nothing about it.
+        var resolved = headers.ContainsKey(forwarded.OriginalForHeaderName);
+        if (!resolved && headers.ContainsKey(forwarded.ForwardedHostHeaderName)) return $"it came through a proxy ({forwarded.ForwardedHostHeaderName})";
+        return null;
+    }
+
+    static readonly ForwardedHeadersOptions Defaults = new();
+
+    static bool IsLoopback(IPAddress address)
+    {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         return IPAddress.IsLoopback(address);
     }
 
-    static Task Refuse(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(Refusal);
-    }
+    static Task Refuse(HttpContext context, string reason) => Results.Problem(
+        statusCode: StatusCodes.Status403Forbidden,
+        title: "LiveDash answers local clients only until the host opens it",
+        detail: $"This request is not local: {reason}. {HowToOpen}").ExecuteAsync(context);
 }

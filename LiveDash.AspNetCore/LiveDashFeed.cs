@@ -1,4 +1,3 @@
-using LiveDash.Telemetry;
 
 namespace LiveDash.AspNetCore;
 
@@ -35,11 +34,15 @@ public sealed class LiveDashFeed
     }
 
     /// <summary>Marks a settings change on every chart (and pushes it to open dashboards at once), e.g. field "mode", "Sync" → "Async".</summary>
+    /// <param name="field">What changed.</param>
+    /// <param name="oldValue">Its value before.</param>
+    /// <param name="newValue">Its value after.</param>
     /// <param name="channel">Who made it, shown with the marker (may be empty).</param>
     public void Mark(string field, string oldValue, string newValue, string channel = "") =>
         Mark(new ChangeMessage(_time.GetUtcNow().ToUnixTimeMilliseconds(), channel, field, oldValue, newValue));
 
     /// <summary>Marks a settings change taken at a known time.</summary>
+    /// <param name="change">The change.</param>
     public void Mark(ChangeMessage change)
     {
         _recorder.AddChange(change);
@@ -50,6 +53,7 @@ public sealed class LiveDashFeed
     public void ResetTotals() => _aggregator.RequestReset();
 
     /// <summary>Adds what a load run's clients saw, drawn beside the server's figures on the next tick.</summary>
+    /// <param name="tick">The client's figures.</param>
     /// <returns>false when too many are already waiting for the next tick (this one is dropped).</returns>
     public bool AddClientTick(ClientTick tick) => _recorder.AddClientTick(tick);
 
@@ -57,6 +61,8 @@ public sealed class LiveDashFeed
     public Tick? Latest => _ticks.Latest;
 
     /// <summary>End to end, in app and waiting for a thread over the last <paramref name="seconds"/> (1 to 60) completed seconds.</summary>
+    /// <param name="seconds">How many completed seconds, 1 to <see cref="MaxSummarySeconds"/>.</param>
+    /// <returns>What <c>{path}/api/summary?seconds=N</c> answers.</returns>
     public LatencySummary Summarize(int seconds) => _recent.Summarize(_time.GetUtcNow().ToUnixTimeMilliseconds(), seconds);
 
     /// <summary>

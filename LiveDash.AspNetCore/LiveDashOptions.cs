@@ -1,5 +1,3 @@
-using OpenTelemetry;
-
 namespace LiveDash.AspNetCore;
 
 /// <summary>Whether <c>AddLiveDash</c> wires the OpenTelemetry SDK.</summary>
@@ -11,7 +9,11 @@ public enum LiveDashOpenTelemetryMode
     Off,
 }
 
-/// <summary>How LiveDash measures and where it serves its dashboard; set in <c>AddLiveDash(o => …)</c>.</summary>
+/// <summary>
+/// How LiveDash measures and where it serves its dashboard; set in <c>AddLiveDash(o => …)</c> or with
+/// <c>services.Configure&lt;LiveDashOptions&gt;(…)</c>, also after <c>AddLiveDash</c> (except
+/// <see cref="OpenTelemetry"/>, which <c>AddLiveDash</c> reads from its own delegate).
+/// </summary>
 public sealed class LiveDashOptions
 {
     /// <summary>Where <c>MapLiveDash()</c> serves the dashboard, its assets and <c>api/summary</c> when given no path.</summary>
@@ -29,7 +31,12 @@ public sealed class LiveDashOptions
     /// <summary>Path prefixes whose requests are not measured (long-lived connections such as hubs); the LiveDash hub always is not.</summary>
     public IList<string> UnmeasuredPaths { get; } = [];
 
-    /// <summary>Auto (default): with OTEL_EXPORTER_OTLP_ENDPOINT set, export traces (the server span from the socket, with a "waiting for a thread" child), metrics and logs over OTLP.</summary>
+    /// <summary>
+    /// Auto (default): with OTEL_EXPORTER_OTLP_ENDPOINT set, export traces (the server span from the socket, with a
+    /// "waiting for a thread" child), metrics and logs over OTLP. The SDK's services are registered or not when
+    /// <c>AddLiveDash</c> runs, so this one option is read from <c>AddLiveDash</c>'s delegate only (with
+    /// <see cref="Enabled"/> as it sets it); a later <c>Configure&lt;LiveDashOptions&gt;</c> does not change it.
+    /// </summary>
     public LiveDashOpenTelemetryMode OpenTelemetry { get; set; } = LiveDashOpenTelemetryMode.Auto;
 
     /// <summary>service.name when neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names one; default the entry assembly's name.</summary>
@@ -39,10 +46,25 @@ public sealed class LiveDashOptions
     public string? ServiceInstanceId { get; set; }
 
     /// <summary>
-    /// Adds the host's own instrumentation to the same OpenTelemetry builder, only when LiveDash turned export on,
-    /// e.g. <c>otel => otel.WithTracing(t => t.AddNpgsql())</c>.
+    /// Serve the dashboard to requests that arrive on a Unix socket or a named pipe (they carry no client address).
+    /// Off by default: a reverse proxy on the same host usually forwards the Internet's requests over such a socket.
+    /// Turn it on when only trusted local users can reach the socket.
     /// </summary>
-    public Action<IOpenTelemetryBuilder>? ConfigureOpenTelemetry { get; set; }
+    public bool TrustUnixSocket { get; set; }
 
     internal string HubPathFor(string path) => HubPath ?? path.TrimEnd('/') + "/hub";
+
+    /// <summary>Copies every setting onto <paramref name="target"/>: <c>AddLiveDash</c>'s delegate runs once, on a copy it reads too.</summary>
+    internal void CopyTo(LiveDashOptions target)
+    {
+        target.Path = Path;
+        target.HubPath = HubPath;
+        target.Enabled = Enabled;
+        target.MeasureArrival = MeasureArrival;
+        foreach (var path in UnmeasuredPaths) target.UnmeasuredPaths.Add(path);
+        target.OpenTelemetry = OpenTelemetry;
+        target.ServiceName = ServiceName;
+        target.ServiceInstanceId = ServiceInstanceId;
+        target.TrustUnixSocket = TrustUnixSocket;
+    }
 }

@@ -14,7 +14,9 @@ public sealed class LatencyHistogram
     const int SubBuckets = 128;          // buckets per power of two above it
     const int SubBucketBits = 7;
     const int MaxMagnitude = 40;         // values are clamped to 2^40 - 1 (12.7 days in µs)
+    /// <summary>The largest value kept; larger ones are recorded as it.</summary>
     public const long MaxValue = (1L << MaxMagnitude) - 1;
+    /// <summary>How many buckets there are; a bucket's index is below it.</summary>
     public const int BucketCount = ExactLimit + (MaxMagnitude - 8) * SubBuckets;
 
     readonly long[] _counts = new long[BucketCount];
@@ -23,12 +25,19 @@ public sealed class LatencyHistogram
     long _max;
     long _min = long.MaxValue;
 
+    /// <summary>How many values were recorded.</summary>
     public long Count => Volatile.Read(ref _count);
+    /// <summary>The largest value recorded (0 when none).</summary>
     public long Max => Count == 0 ? 0 : Volatile.Read(ref _max);
+    /// <summary>The smallest value recorded (0 when none).</summary>
     public long Min => Count == 0 ? 0 : Volatile.Read(ref _min);
+    /// <summary>The mean of the values recorded (0 when none).</summary>
     public double Mean => Count == 0 ? 0 : (double)Volatile.Read(ref _sum) / Count;
+    /// <summary>The sum of the values recorded.</summary>
     public long Sum => Volatile.Read(ref _sum);
 
+    /// <summary>Records one value (clamped to 0..<see cref="MaxValue"/>).</summary>
+    /// <param name="value">The value, e.g. microseconds.</param>
     public void Record(long value)
     {
         value = Math.Clamp(value, 0, MaxValue);
@@ -42,6 +51,8 @@ public sealed class LatencyHistogram
     }
 
     /// <summary>Nearest-rank percentile (0–100], reported as the middle of the value's bucket.</summary>
+    /// <param name="percentile">From 0 to 100, e.g. 99.9.</param>
+    /// <returns>The value at that rank (0 when the histogram is empty).</returns>
     public long ValueAtPercentile(double percentile)
     {
         var count = Count;
@@ -56,6 +67,8 @@ public sealed class LatencyHistogram
         return Max;
     }
 
+    /// <summary>Adds every value of <paramref name="other"/> to this one.</summary>
+    /// <param name="other">A histogram to merge in.</param>
     public void Add(LatencyHistogram other)
     {
         for (var i = 0; i < BucketCount; i++)
@@ -69,6 +82,10 @@ public sealed class LatencyHistogram
     }
 
     /// <summary>Adds counts as another histogram's <see cref="Buckets"/> listed them (e.g. sent over the wire), with its sum, min and max.</summary>
+    /// <param name="buckets">Each bucket's lowest value and count.</param>
+    /// <param name="sum">The sum of the values.</param>
+    /// <param name="min">The smallest.</param>
+    /// <param name="max">The largest.</param>
     public void AddBuckets(IEnumerable<(long Low, long Count)> buckets, long sum, long min, long max)
     {
         long count = 0;
@@ -92,6 +109,7 @@ public sealed class LatencyHistogram
     }
 
     /// <summary>A compact copy (non-empty buckets only), for keeping many seconds of history cheaply.</summary>
+    /// <returns>The copy.</returns>
     public Snapshot TakeSnapshot()
     {
         var indexes = new List<int>();
@@ -106,6 +124,8 @@ public sealed class LatencyHistogram
         return new Snapshot([.. indexes], [.. counts], Count, Volatile.Read(ref _sum), Min, Max);
     }
 
+    /// <summary>Adds every value of <paramref name="snapshot"/> to this one.</summary>
+    /// <param name="snapshot">A snapshot taken with <see cref="TakeSnapshot"/> (of this or another histogram).</param>
     public void Add(Snapshot snapshot)
     {
         for (var i = 0; i < snapshot.Indexes.Length; i++) Interlocked.Add(ref _counts[snapshot.Indexes[i]], snapshot.Counts[i]);
@@ -114,8 +134,16 @@ public sealed class LatencyHistogram
         if (snapshot.Count > 0) Widen(snapshot.Min, snapshot.Max);
     }
 
+    /// <summary>A histogram's non-empty buckets and totals, as <see cref="TakeSnapshot"/> copies them.</summary>
+    /// <param name="Indexes">The non-empty buckets' indexes, ascending.</param>
+    /// <param name="Counts">Each one's count.</param>
+    /// <param name="Count">How many values.</param>
+    /// <param name="Sum">Their sum.</param>
+    /// <param name="Min">The smallest.</param>
+    /// <param name="Max">The largest.</param>
     public sealed record Snapshot(int[] Indexes, long[] Counts, long Count, long Sum, long Min, long Max);
 
+    /// <summary>Empties the histogram (not atomic: do not record meanwhile).</summary>
     public void Reset()
     {
         Array.Clear(_counts);
@@ -126,6 +154,7 @@ public sealed class LatencyHistogram
     }
 
     /// <summary>Non-empty buckets as (lowest value, highest value, count), in value order.</summary>
+    /// <returns>The buckets, read as they are now.</returns>
     public IEnumerable<(long Low, long High, long Count)> Buckets()
     {
         for (var i = 0; i < BucketCount; i++)
@@ -145,7 +174,9 @@ public sealed class LatencyHistogram
         return ExactLimit + (magnitude - 8) * SubBuckets + sub;
     }
 
-    /// <summary>The lowest value (µs) bucket <paramref name="index"/> holds.</summary>
+    /// <summary>The lowest value bucket <paramref name="index"/> holds.</summary>
+    /// <param name="index">A bucket's index, 0 to <see cref="BucketCount"/> - 1.</param>
+    /// <returns>Its lowest value.</returns>
     public static long LowestOf(int index)
     {
         if (index < ExactLimit) return index;

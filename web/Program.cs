@@ -12,7 +12,7 @@ ValidatedOptionsExtensions.ExplainBadSettings();
 var builder = WebApplication.CreateBuilder(args);
 
 var telemetry = builder.AddTelemetry();
-builder.Services.AddLiveDash(o => o.ForStore(telemetry));
+builder.Services.AddLiveDash(o => o.ForStore(telemetry)).ForStore();
 builder.WebHost.UseLiveDash();
 builder.AddStore();
 builder.AddAdmin();

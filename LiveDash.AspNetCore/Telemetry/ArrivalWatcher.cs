@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// Measures when a request's bytes reach the server and when its response leaves it, outside the
@@ -44,10 +44,12 @@ sealed class ArrivalWatcher : IDisposable
     ulong _nextId;
     volatile bool _disposed;
 
-    public ArrivalWatcher(TelemetryRecorder recorder)
+    /// <param name="recorder">Where end-to-end figures go.</param>
+    /// <param name="useKernel">False acts as on a system without epoll (tests of such a host).</param>
+    public ArrivalWatcher(TelemetryRecorder recorder, bool useKernel = true)
     {
         _recorder = recorder;
-        if (!OperatingSystem.IsLinux()) return;
+        if (!useKernel || !OperatingSystem.IsLinux()) return;
         try
         {
             _epoll = EpollCreate1(0x80000 /* EPOLL_CLOEXEC */);

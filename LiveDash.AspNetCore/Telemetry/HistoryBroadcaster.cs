@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// Keeps the last minute of items (4 a second) and hands every new one to each subscriber's own bounded queue.
 /// Publishing never waits on a subscriber: a full queue drops its oldest item and counts the drop.
 /// </summary>
 /// <param name="backlog">How the i-th of n history items is replayed to a new subscriber (e.g. lighter when old); null replays them as they are.</param>
-public class HistoryBroadcaster<T>(Func<T, int, int, T>? backlog = null) where T : class
+class HistoryBroadcaster<T>(Func<T, int, int, T>? backlog = null) where T : class
 {
     public const int HistoryLength = 240;                          // 60 s at 4 Hz
     public const int ClientQueueCapacity = HistoryLength + 16;     // the backlog plus a few seconds of slack
@@ -58,7 +58,7 @@ public class HistoryBroadcaster<T>(Func<T, int, int, T>? backlog = null) where T
     public void Unsubscribe(Subscription<T> subscription) => _subscribers.TryRemove(subscription, out _);
 }
 
-public sealed class Subscription<T>
+sealed class Subscription<T>
 {
     readonly Channel<T> _queue;
     long _dropped;

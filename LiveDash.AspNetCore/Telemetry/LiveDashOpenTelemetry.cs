@@ -1,16 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using LiveDash.AspNetCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// OTLP export of traces, metrics and logs through the OpenTelemetry SDK, registered by <c>AddLiveDash</c> only when
@@ -28,10 +28,12 @@ static class LiveDashOpenTelemetry
         options.Enabled && options.OpenTelemetry == LiveDashOpenTelemetryMode.Auto
         && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EndpointVariable));
 
-    public static void Add(IServiceCollection services, LiveDashOptions options)
+    /// <returns>The OpenTelemetry builder, for the host's own instrumentation (<see cref="LiveDashBuilder.WithOpenTelemetry"/>).</returns>
+    public static IOpenTelemetryBuilder Add(IServiceCollection services)
     {
         var builder = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddDetector(sp => new DefaultsDetector(sp.GetRequiredService<IConfiguration>(), options)))
+            .ConfigureResource(resource => resource.AddDetector(sp =>
+                new DefaultsDetector(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<LiveDashOptions>>().Value)))
             .WithTracing(tracing => tracing
                 .SetSampler(new ParentBasedSampler(new RequestsSampler()))
                 .AddSource(TelemetryActivities.SourceName)
@@ -48,7 +50,7 @@ static class LiveDashOpenTelemetry
         {
             if (string.IsNullOrWhiteSpace(configuration[QueueSizeVariable])) processor.BatchExportProcessorOptions.MaxQueueSize = DefaultQueueSize;
         });
-        options.ConfigureOpenTelemetry?.Invoke(builder);
+        return builder;
     }
 
     /// <summary>service.name and service.instance.id (each instance of a farm its own), unless the standard variables give them.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// The last minute of latency, one compact slot per second (end to end, in app, waiting for a thread before the app and to send),
@@ -20,8 +20,10 @@ internal sealed class RecentLatency
     long _second = -1, _requests, _measured;
     int _mode;
 
-    /// <summary>Adds one tick's requests; rolls the current second into history when the second changes.</summary>
-    /// <param name="endToEnd">The tick's end-to-end histogram, all modes together (as is <paramref name="inApp"/>).</param>
+    /// <summary>
+    /// Adds one tick's requests; rolls the current second into history when the second changes. The tick's
+    /// end-to-end and in-app histograms hold all modes together.
+    /// </summary>
     public void Add(long unixMs, LatencyHistogram endToEnd, LatencyHistogram inApp, LatencyHistogram waitForThread, LatencyHistogram waitToSend, long measured, long requests, int mode)
     {
         var second = unixMs / 1000;
@@ -82,6 +84,13 @@ internal sealed class RecentLatency
 }
 
 /// <summary>The last N completed seconds: requests, req/s, end to end, in app, and waiting for a thread before the app and to send.</summary>
+/// <param name="Seconds">How many seconds it covers.</param>
+/// <param name="Requests">Requests completed in them.</param>
+/// <param name="Rps">Requests per second.</param>
+/// <param name="EndToEnd">Bytes received at the socket → response done.</param>
+/// <param name="InApp">Our first middleware → response done.</param>
+/// <param name="WaitingForThread">Bytes received → our first middleware.</param>
+/// <param name="WaitingToSend">Response handed over → its last byte sent.</param>
 /// <param name="Label">The host's request label in the newest of those seconds (not serialized), or null when none had any.</param>
 public sealed record LatencySummary(int Seconds, long Requests, double Rps,
     EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, WaitFigures WaitingToSend, [property: JsonIgnore] int? Label = null);
@@ -90,14 +99,24 @@ public sealed record LatencySummary(int Seconds, long Requests, double Rps,
 /// Bytes received at the socket → response done. "measured" when every request's arrival was seen at
 /// the socket; "estimated" otherwise: those requests count from our first middleware, a lower bound.
 /// </summary>
+/// <param name="P50Ms">Median, ms.</param>
+/// <param name="P99Ms">99th percentile, ms.</param>
+/// <param name="MeanMs">Mean, ms.</param>
+/// <param name="Source">"measured" or "estimated".</param>
+/// <param name="MeasuredShare">Share (0..1) of the requests whose arrival was seen at the socket.</param>
 public sealed record EndToEndFigures(double P50Ms, double P99Ms, double MeanMs, string Source,
     [property: JsonPropertyName("measuredShare")] double MeasuredShare);
 
 /// <summary>In app: the first middleware → response done.</summary>
+/// <param name="P50Ms">Median, ms.</param>
+/// <param name="P99Ms">99th percentile, ms.</param>
+/// <param name="MeanMs">Mean, ms.</param>
 public sealed record LatencyFigures(double P50Ms, double P99Ms, double MeanMs);
 
 /// <summary>
 /// A wait for a thread outside the app, over the requests measured at the socket: before it (bytes received → the first
 /// middleware; trace span "waiting for a thread") or to send (response handed over → last byte sent; "waiting for a thread to send").
 /// </summary>
+/// <param name="MeanMs">Mean, ms.</param>
+/// <param name="P99Ms">99th percentile, ms.</param>
 public sealed record WaitFigures(double MeanMs, double P99Ms);

@@ -2,15 +2,17 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// One request's moments, as <see cref="Stopwatch"/> timestamps: its bytes reaching the server, arrival
-/// at our first middleware, the endpoint starting, each database round trip, the end. Pooled and reused; a generation number
-/// keeps a late round-trip call from writing into the next request's timeline.
+/// at our first middleware, the endpoint starting, each round trip the host reports (e.g. to a database), the end.
+/// Pooled and reused: a host that keeps one past its request checks <see cref="Generation"/>, which also keeps a
+/// late round-trip call from writing into the next request's timeline.
 /// </summary>
 public sealed class RequestTimeline
 {
+    /// <summary>How many round trips one request records; later ones are not kept.</summary>
     public const int MaxRoundTrips = 8;
 
     static readonly AsyncLocal<RequestTimeline?> CurrentTimeline = new();
@@ -20,32 +22,40 @@ public sealed class RequestTimeline
     readonly string[] _dbLabel = new string[MaxRoundTrips];
     int _roundTrips;
 
+    internal RequestTimeline()
+    {
+    }
+
+    /// <summary>The timeline of the request this code runs for (an AsyncLocal, so on any thread it flows to); null outside a measured request.</summary>
     public static RequestTimeline? Current
     {
         get => CurrentTimeline.Value;
-        set => CurrentTimeline.Value = value;
+        internal set => CurrentTimeline.Value = value;
     }
 
+    /// <summary>Changes each time the pooled timeline starts another request.</summary>
     public int Generation { get; private set; }
     /// <summary>When the request's bytes reached the server (see <see cref="ArrivalWatcher"/>), else <see cref="Arrived"/>.</summary>
     public long Received { get; private set; }
     /// <summary>Whether <see cref="Received"/> was measured at the socket rather than taken from <see cref="Arrived"/>.</summary>
-    public bool ReceivedMeasured { get; private set; }
+    internal bool ReceivedMeasured { get; private set; }
     /// <summary>Client send → bytes received, in ms, from the client's X-LiveDash-Sent header; -1 when unknown.</summary>
-    public double BeforeServerMs { get; private set; }
+    internal double BeforeServerMs { get; private set; }
+    /// <summary>When the request reached LiveDash's first middleware.</summary>
     public long Arrived { get; private set; }
+    /// <summary>When its endpoint started (see <c>UseLiveDashHandlerStart</c>); 0 before, or without that middleware.</summary>
     public long HandlerStarted { get; private set; }
-    public long Ended { get; private set; }
-    public int Status { get; private set; }
-    public bool Failed { get; private set; }
-    /// <summary>The request's label (see <see cref="LiveDash.AspNetCore.ILiveDashLabels"/>).</summary>
-    public int Mode { get; private set; }
+    internal long Ended { get; private set; }
+    internal int Status { get; private set; }
+    internal bool Failed { get; private set; }
+    /// <summary>The request's label (see <see cref="ILiveDashLabels"/>).</summary>
+    internal int Mode { get; private set; }
     /// <summary>The endpoint that handled the request (kept because status-code pages re-execute with another).</summary>
-    public Endpoint? Endpoint { get; private set; }
-    public int RoundTrips => Math.Min(Volatile.Read(ref _roundTrips), MaxRoundTrips);
+    internal Endpoint? Endpoint { get; private set; }
+    internal int RoundTrips => Math.Min(Volatile.Read(ref _roundTrips), MaxRoundTrips);
 
-    /// <param name="received">When the bytes arrived (a Stopwatch timestamp), or 0 when not measured.</param>
-    public void Start(long arrived, long received, int mode)
+    /// <summary>A new request: <c>received</c> is when its bytes arrived (a Stopwatch timestamp), or 0 when not measured.</summary>
+    internal void Start(long arrived, long received, int mode)
     {
         Generation++;
         Arrived = arrived;
@@ -62,22 +72,25 @@ public sealed class RequestTimeline
         Volatile.Write(ref _roundTrips, 0);
     }
 
-    public void SetBeforeServer(double milliseconds) => BeforeServerMs = milliseconds;
+    internal void SetBeforeServer(double milliseconds) => BeforeServerMs = milliseconds;
 
-    public void MarkHandlerStarted(long timestamp, Endpoint? endpoint = null)
+    internal void MarkHandlerStarted(long timestamp, Endpoint? endpoint = null)
     {
         if (HandlerStarted != 0) return;
         HandlerStarted = timestamp;
         Endpoint = endpoint;
     }
 
-    public void Finish(long ended, int status, bool failed)
+    internal void Finish(long ended, int status, bool failed)
     {
         Ended = ended;
         Status = status;
         Failed = failed;
     }
 
+    /// <summary>A round trip of the request's own (e.g. a database query) begins; drawn in the waterfall under its label.</summary>
+    /// <param name="label">What it is, e.g. "find-user" (the tick keeps up to 16 distinct labels).</param>
+    /// <param name="timestamp">Now, a <see cref="Stopwatch.GetTimestamp"/> value.</param>
     /// <returns>A token for <see cref="EndRoundTrip"/>, or -1 when the timeline has no room left.</returns>
     public long BeginRoundTrip(string label, long timestamp)
     {
@@ -89,16 +102,20 @@ public sealed class RequestTimeline
         return ((long)Generation << 8) | (uint)slot;
     }
 
+    /// <summary>The round trip <paramref name="token"/> names has ended (a stale or -1 token is ignored).</summary>
+    /// <param name="token">What <see cref="BeginRoundTrip"/> returned.</param>
+    /// <param name="timestamp">Now, a <see cref="Stopwatch.GetTimestamp"/> value.</param>
     public void EndRoundTrip(long token, long timestamp)
     {
         if (token < 0 || (int)(token >> 8) != Generation) return;
         _dbEnd[(int)(token & 0xFF)] = timestamp;
     }
 
-    public (long Start, long End, string Label) RoundTrip(int index) => (_dbStart[index], _dbEnd[index], _dbLabel[index]);
+    internal (long Start, long End, string Label) RoundTrip(int index) => (_dbStart[index], _dbEnd[index], _dbLabel[index]);
 
-    /// <summary>Time spent inside database round trips, in Stopwatch ticks (unfinished ones count up to the end).</summary>
-    public long DbTicks()
+    /// <summary>Time spent inside the reported round trips, in Stopwatch ticks (unfinished ones count up to the end).</summary>
+    /// <returns>The sum of their durations.</returns>
+    public long RoundTripTicks()
     {
         long sum = 0;
         for (var i = 0; i < RoundTrips; i++)

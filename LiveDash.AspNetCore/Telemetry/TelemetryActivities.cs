@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using LiveDash.AspNetCore;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// LiveDash's part of a request's trace: ASP.NET Core's server span is moved back to the moment the
 /// request's bytes reached the socket, and given children for the waits no middleware can see,
-/// "waiting for a thread" (bytes received → our first middleware) and "queued for a worker".
+/// "waiting for a thread" (bytes received → our first middleware), "waiting for a thread to send", and
+/// any queue of the host's own (<see cref="Queued"/>).
 /// </summary>
 /// <remarks>
 /// With no tracer listening (OTEL_EXPORTER_OTLP_ENDPOINT unset), ASP.NET Core creates no span and
@@ -15,18 +15,26 @@ namespace LiveDash.Telemetry;
 /// </remarks>
 public static class TelemetryActivities
 {
+    /// <summary>The <see cref="ActivitySource"/> LiveDash's spans come from; a host that wires OpenTelemetry itself adds it.</summary>
     public const string SourceName = "LiveDash";
+
+    /// <summary>The span for a request's wait for a thread before the app (bytes received → our first middleware).</summary>
     public const string WaitingForThreadName = "waiting for a thread";
-    public const string QueuedForWorkerName = "queued for a worker";
+
+    /// <summary>The span for a response's wait for a thread to be sent (handed over → its last byte sent).</summary>
     public const string WaitingToSendName = "waiting for a thread to send";
+
+    /// <summary>The server span's attribute for the request's label (see <see cref="ILiveDashLabels.Names"/>).</summary>
     public const string ModeAttribute = "livedash.mode";
-    public const string ServerModelAttribute = "livedash.server_model";
+
+    /// <summary>The server span's attribute for the host's group (see <see cref="ILiveDashLabels.GroupName"/>).</summary>
+    public const string GroupAttribute = "livedash.group";
 
     static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>From our first middleware, inside ASP.NET Core's server span (when there is one).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void RequestArrived(RequestTimeline timeline, ILiveDashLabels labels)
+    internal static void RequestArrived(RequestTimeline timeline, ILiveDashLabels labels)
     {
         if (Source.HasListeners()) Arrived(timeline, labels);
     }
@@ -35,7 +43,7 @@ public static class TelemetryActivities
     {
         if (Activity.Current is not { } server) return;
         server.SetTag(ModeAttribute, labels.Names[timeline.Mode % labels.Names.Count]);
-        server.SetTag(ServerModelAttribute, labels.ModelName(labels.Model));
+        server.SetTag(GroupAttribute, labels.GroupName(labels.Group));
         if (!timeline.ReceivedMeasured) return;
         // The wait starts with the server span: at the socket stamp when that came first (the span moves back to it).
         // When the watcher stamped the bytes after ASP.NET Core had already begun the request (no wait to see:
@@ -47,21 +55,27 @@ public static class TelemetryActivities
         Span(WaitingForThreadName, received, received + Stopwatch.GetElapsedTime(timeline.Received, timeline.Arrived));
     }
 
-    /// <summary>After a store request came back from the workers: its wait in their queue, up to its handler starting.</summary>
-    public static void QueuedForWorker(long queuedAt, RequestTimeline? timeline)
+    /// <summary>
+    /// A wait in a queue of the host's own, as a child of the current request's server span: from
+    /// <paramref name="queuedAt"/> to the moment its endpoint started (see <c>UseLiveDashHandlerStart</c>).
+    /// Call it once the request came back from the queue; it costs one check when nothing traces.
+    /// </summary>
+    /// <param name="name">The span's name, e.g. "queued for a worker".</param>
+    /// <param name="queuedAt">When the request joined the queue, a <see cref="Stopwatch.GetTimestamp"/> value.</param>
+    public static void Queued(string name, long queuedAt)
     {
-        if (!Source.HasListeners() || timeline is null || timeline.HandlerStarted <= queuedAt || Activity.Current is null) return;
-        Span(QueuedForWorkerName, ToUtc(queuedAt), ToUtc(timeline.HandlerStarted));
+        if (!Source.HasListeners() || RequestTimeline.Current is not { } timeline || timeline.HandlerStarted <= queuedAt || Activity.Current is null) return;
+        Span(name, ToUtc(queuedAt), ToUtc(timeline.HandlerStarted));
     }
 
     /// <summary>The current request's span, for <see cref="WaitedToSend"/> once its response has left; default when not traced.</summary>
-    public static ActivityContext CurrentContext() => Source.HasListeners() && Activity.Current is { } server ? server.Context : default;
+    internal static ActivityContext CurrentContext() => Source.HasListeners() && Activity.Current is { } server ? server.Context : default;
 
     /// <summary>
     /// The response's wait for a thread to be sent (the app handed it over → the kernel sent its last byte), measured
     /// after ASP.NET Core's span ended: a child that ends past its parent, as the client saw it. Any thread may call it.
     /// </summary>
-    public static void WaitedToSend(ActivityContext parent, long handedOver, long sent)
+    internal static void WaitedToSend(ActivityContext parent, long handedOver, long sent)
     {
         if (parent == default || sent <= handedOver || !Source.HasListeners()) return;
         var current = Activity.Current;
@@ -70,7 +84,6 @@ public static class TelemetryActivities
         span?.Stop();
         Activity.Current = current;
     }
-
 
     /// <summary>A finished child of the current span (its parent is <see cref="Activity.Current"/>, which it restores on stopping).</summary>
     static void Span(string name, DateTime start, DateTime end)

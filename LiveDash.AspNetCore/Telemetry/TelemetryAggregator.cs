@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using LiveDash.AspNetCore;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// Turns what the recorder gathered since the last tick into a <see cref="Tick"/>, adding the
@@ -29,8 +28,8 @@ internal sealed class TelemetryAggregator : IDisposable
     readonly RecentLatency _recent;
     readonly LatencyHistogram _combined = new();
     readonly LatencyHistogram _combinedInApp = new();
-    // Keyed by label and host model; a request racing a model change may count under the new one.
-    readonly SortedDictionary<(int Mode, int Workers), ModeTotals> _modes = [];
+    // Keyed by label and host group; a request racing a group change may count under the new one.
+    readonly SortedDictionary<(int Mode, int Group), ModeTotals> _modes = [];
     readonly long[] _edgesUs = [.. HistogramEdgesMs.Select(ms => (long)(ms * 1000))];
     int _resetRequested;
     long _seq;
@@ -60,7 +59,7 @@ internal sealed class TelemetryAggregator : IDisposable
         _lastTimestamp = now;
         var (window, ok, errors, requestsByMode) = _recorder.Swap();
         var label = _labels.Current;
-        var model = _labels.Model;
+        var group = _labels.Group;
 
         _combined.Reset();
         foreach (var h in window.EndToEnd) _combined.Add(h);
@@ -72,12 +71,12 @@ internal sealed class TelemetryAggregator : IDisposable
         for (var i = 0; i < requestsByMode.Length; i++)
         {
             if (requestsByMode[i] == 0) continue;
-            var totals = Totals(i, model);
+            var totals = Totals(i, group);
             totals.Latency.Add(window.EndToEnd[i]);
             totals.InApp.Add(window.InApp[i]);
             totals.Requests += requestsByMode[i];
         }
-        var current = Totals(label % requestsByMode.Length, model);
+        var current = Totals(label % requestsByMode.Length, group);
         current.Seconds += seconds;
         current.PeakThreads = Math.Max(current.PeakThreads, threads);
 
@@ -181,21 +180,21 @@ internal sealed class TelemetryAggregator : IDisposable
         return labels.Count - 1;
     }
 
-    ModeTotals Totals(int mode, int workers)
+    ModeTotals Totals(int mode, int group)
     {
-        if (!_modes.TryGetValue((mode, workers), out var totals)) _modes[(mode, workers)] = totals = new();
+        if (!_modes.TryGetValue((mode, group), out var totals)) _modes[(mode, group)] = totals = new();
         return totals;
     }
 
     ModeSummary[] Summaries()
     {
         var list = new List<ModeSummary>(_modes.Count);
-        foreach (var ((mode, workers), m) in _modes)
+        foreach (var ((mode, group), m) in _modes)
         {
             if (m.Requests == 0 && m.Seconds == 0) continue;
             list.Add(new ModeSummary(mode, m.Requests, Math.Round(m.Seconds, 1), Math.Round(m.Seconds > 0 ? m.Requests / m.Seconds : 0, 1),
                 Ms(m.Latency.ValueAtPercentile(50)), Ms(m.Latency.ValueAtPercentile(95)), Ms(m.Latency.ValueAtPercentile(99)), m.PeakThreads,
-                Ms(m.InApp.ValueAtPercentile(50)), Ms(m.InApp.ValueAtPercentile(99)), workers));
+                Ms(m.InApp.ValueAtPercentile(50)), Ms(m.InApp.ValueAtPercentile(99)), group));
         }
         return [.. list];
     }

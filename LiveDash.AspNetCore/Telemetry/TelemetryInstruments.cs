@@ -1,14 +1,13 @@
 using System.Diagnostics.Metrics;
-using LiveDash.AspNetCore;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// The hot path's instruments on meter "LiveDash", in OpenTelemetry's conventions: histograms (seconds)
 /// and counters that any backend can aggregate across instances and time, recorded per request.
 /// With nothing listening (no exporter, no dotnet-counters) a measurement is dropped at once.
 /// </summary>
-public sealed class TelemetryInstruments
+sealed class TelemetryInstruments
 {
     /// <summary>http.server.request.duration's buckets, stretched to a minute for a starved pool.</summary>
     static readonly IReadOnlyList<double> Buckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 15, 30, 60];

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>The tick's levels (in flight, thread pool, CPU) as System.Diagnostics.Metrics gauges on meter "LiveDash", for dotnet-counters and OpenTelemetry.</summary>
 internal sealed class TelemetryMetrics(IMeterFactory meterFactory, TickBroadcaster broadcaster, TelemetryRecorder recorder)

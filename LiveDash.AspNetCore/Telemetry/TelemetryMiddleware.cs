@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// The first middleware: takes the moment the request's bytes reached the server (measured at the

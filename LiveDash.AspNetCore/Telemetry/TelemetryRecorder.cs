@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// The hot path's side of telemetry: lock-free counters, per-label histograms and a reservoir sample
@@ -76,7 +75,7 @@ internal sealed class TelemetryRecorder
 
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
-    /// <param name="endToEndLater">The connection's <see cref="ArrivalWatcher"/> records end to end once the response has left.</param>
+    /// <summary>A request is done; with <c>endToEndLater</c> the connection's <see cref="ArrivalWatcher"/> records its end to end once the response has left.</summary>
     public void RequestCompleted(RequestTimeline timeline, HttpContext? context, bool endToEndLater = false)
     {
         var window = Volatile.Read(ref _current);
@@ -100,8 +99,8 @@ internal sealed class TelemetryRecorder
     /// <summary>
     /// A response has left: bytes received → response sent, and of that the time spent outside the app
     /// waiting for a thread, before it and to send the response, in Stopwatch ticks.
+    /// <c>measured</c>: whether the arrival was seen at the socket (else it counts from our first middleware).
     /// </summary>
-    /// <param name="measured">Whether the arrival was seen at the socket (else it counts from our first middleware).</param>
     public void RecordEndToEnd(int mode, long endToEndTicks, long waitTicks, long sendWaitTicks, bool measured) =>
         RecordEndToEnd(Volatile.Read(ref _current), mode % ModeCount, endToEndTicks, waitTicks, sendWaitTicks, measured);
 

@@ -1,9 +1,8 @@
-using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>GET {path}/api/summary?seconds=N: end-to-end, in-app and waiting-for-a-thread latency over the last N seconds, for scripts and CI.</summary>
 static class TelemetrySummaryApi

@@ -1,18 +1,17 @@
 using System.Diagnostics;
-using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>Every 250 ms: collect a tick and publish it to the dashboards; push the host's settings-change markers as they happen.</summary>
 sealed class TelemetryTicker(
     TelemetryAggregator aggregator,
     TickBroadcaster broadcaster,
     LiveDashFeed feed,
-    IHubContext<TelemetryHub, ITelemetryClient> hub,
+    IHubContext<TelemetryHub> hub,
     TelemetryMetrics metrics,
     IOptions<LiveDashOptions> options,
     ILogger<TelemetryTicker> logger) : BackgroundService
@@ -72,7 +71,7 @@ sealed class TelemetryTicker(
     {
         try
         {
-            await hub.Clients.All.SettingsChanged(change);
+            await hub.Clients.All.SendAsync(TelemetryHub.SettingsChanged, change);
         }
         catch (Exception e)
         {

@@ -1,4 +1,4 @@
-namespace LiveDash.Telemetry;
+namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// The last minute of ticks for each dashboard's own bounded queue (see <see cref="HistoryBroadcaster{T}"/>);

@@ -1,6 +1,5 @@
 // A minimal API with LiveDash added: three lines. /blocking holds its thread-pool thread for 50 ms (the
 // mistake the dashboard is made to show); /async waits the same 50 ms without holding a thread.
-using LiveDash.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddLiveDash();   // the recorder, a tick every 250 ms, the hub, the meter "LiveDash"

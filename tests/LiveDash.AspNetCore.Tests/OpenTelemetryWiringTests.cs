@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using LiveDash.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -18,7 +17,9 @@ public class OpenTelemetryWiringTests
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddLogging();
-        LiveDashOpenTelemetry.Add(services, new LiveDashOptions { ConfigureOpenTelemetry = otel => otel.WithTracing(t => t.AddSource(hooked)) });
+        services.AddOptions<LiveDashOptions>();
+        // As AddLiveDash does with OTEL_EXPORTER_OTLP_ENDPOINT set, then the host's WithOpenTelemetry(...).
+        new LiveDashBuilder(services, LiveDashOpenTelemetry.Add(services)).WithOpenTelemetry(otel => otel.WithTracing(t => t.AddSource(hooked)));
         services.AddOpenTelemetry().WithTracing(t => t.AddSource(separate));
         using var provider = services.BuildServiceProvider();
         using var tracer = provider.GetRequiredService<TracerProvider>();
@@ -37,7 +38,7 @@ public class OpenTelemetryWiringTests
     public void WithoutTheEndpointVariableOrWithExportOffNothingIsRegistered()
     {
         static bool Registered(Action<LiveDashOptions>? configure) =>
-            new ServiceCollection().AddLiveDash(configure).Any(d => d.ServiceType == typeof(TracerProvider));
+            new ServiceCollection().AddLiveDash(configure).Services.Any(d => d.ServiceType == typeof(TracerProvider));
         var endpointSet = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(LiveDashOpenTelemetry.EndpointVariable));
         Assert.Equal(endpointSet, Registered(null));
         Assert.False(Registered(o => o.OpenTelemetry = LiveDashOpenTelemetryMode.Off));

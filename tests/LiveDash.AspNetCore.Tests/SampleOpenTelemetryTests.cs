@@ -1,4 +1,3 @@
-using LiveDash.Telemetry;
 using LiveDash.Tests.Telemetry;
 using Xunit.Abstractions;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.SignalR;
 namespace LiveDash.Farm;
 
 /// <summary>The farm panel calls <see cref="Frames"/> once: the last minute of farm frames, then one every 250 ms.</summary>
-public sealed class FarmHub(FarmBroadcaster broadcaster) : Hub
+sealed class FarmHub(FarmBroadcaster broadcaster) : Hub
 {
     public async IAsyncEnumerable<FarmFrame> Frames([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ namespace LiveDash.Farm;
 /// a connection) loses no request from the others' totals; only when the database stays away for longer than the
 /// queue holds are the oldest dropped. On stop it says goodbye, so the others show it gone at once.
 /// </summary>
-public sealed class FarmPublisher(
+sealed class FarmPublisher(
     LiveDashFeed feed,
     FarmStatus farm,
     FarmDatabase database,

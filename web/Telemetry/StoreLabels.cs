@@ -8,14 +8,14 @@ using LiveDash.Lecture;
 
 namespace LiveDash.Telemetry;
 
-/// <summary>A store request's label is the mode it runs in; the model is the server model (workers; 0 = thread pool).</summary>
+/// <summary>A store request's label is the mode it runs in; the group is the server model (workers; 0 = thread pool).</summary>
 sealed class StoreLabels(RuntimeSettings settings) : ILiveDashLabels
 {
     public IReadOnlyList<string> Names { get; } = Enum.GetNames<StoreMode>();
     public int Of(HttpContext context) => (int)settings.Current.Mode;
     public int Current => (int)settings.Current.Mode;
-    public int Model => settings.Current.Workers;
-    public string ModelName(int model) => model switch { 0 => "thread pool", 1 => "1 worker", _ => $"{model} workers" };
+    public int Group => settings.Current.Workers;
+    public string GroupName(int group) => group switch { 0 => "thread pool", 1 => "1 worker", _ => $"{group} workers" };
 }
 
 /// <summary>

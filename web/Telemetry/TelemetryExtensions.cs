@@ -66,10 +66,13 @@ public static class TelemetryExtensions
         library.UnmeasuredPaths.Add("/admin/api/lecture/run");
         library.ServiceName = ServiceName;
         library.ServiceInstanceId = store.Instance;
-        library.ConfigureOpenTelemetry = otel => otel
-            .WithTracing(tracing => tracing.AddNpgsql())
-            .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
     }
+
+    /// <summary>With OTLP export on, Npgsql's spans and metrics join the library's.</summary>
+    public static LiveDashBuilder ForStore(this LiveDashBuilder livedash) =>
+        livedash.WithOpenTelemetry(otel => otel
+            .WithTracing(tracing => tracing.AddNpgsql())
+            .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation()));
 
     /// <summary>The store's /dashboard is public, so the hub and assets are open to all; the library's own page and summary are for admins.</summary>
     public static void ForStore(this LiveDashEndpoints livedash)

@@ -41,7 +41,7 @@ public class OpenTelemetryTests(ITestOutputHelper output)
         {
             // The server span starts where the bytes reached the socket: with its wait, not after it.
             Assert.InRange(r.Wait!.StartNs - r.Server.StartNs, -1_000_000, 1_000_000);
-            Assert.Equal("thread pool", r.Server.Attributes[TelemetryActivities.ServerModelAttribute]);
+            Assert.Equal("thread pool", r.Server.Attributes[TelemetryActivities.GroupAttribute]);
         });
         var waitMean = complete.Average(r => r.Wait!.DurationMs);
         var sendMean = complete.Average(r => r.Send?.DurationMs ?? 0);
@@ -74,8 +74,8 @@ public class OpenTelemetryTests(ITestOutputHelper output)
             await Task.WhenAll(Enumerable.Range(0, 20).Select(async c => (await http.GetAsync($"/api/orders?user={1 + c % 10}", ct)).EnsureSuccessStatusCode()));
         var children = (await SettledSpansAsync(dashboard, service, ct)).Where(s => s.ParentId is not null).ToLookup(s => s.ParentId!);
         var onWorkers = (await dashboard.SpansAsync(service, ct))
-            .Where(s => s.Name == ServerSpan && s.Attributes.GetValueOrDefault(TelemetryActivities.ServerModelAttribute) == "2 workers").ToList();
-        var queued = onWorkers.Select(s => children[s.Id].FirstOrDefault(c => c.Name == TelemetryActivities.QueuedForWorkerName)).OfType<AspireDashboard.Span>().ToList();
+            .Where(s => s.Name == ServerSpan && s.Attributes.GetValueOrDefault(TelemetryActivities.GroupAttribute) == "2 workers").ToList();
+        var queued = onWorkers.Select(s => children[s.Id].FirstOrDefault(c => c.Name == LiveDash.Store.Workers.WorkerDispatchMiddleware.QueuedSpanName)).OfType<AspireDashboard.Span>().ToList();
         output.WriteLine($"2 workers: {onWorkers.Count} traced, {queued.Count} 'queued for a worker', longest {queued.Max(q => q.DurationMs):0} ms");
         Assert.Equal(20, onWorkers.Count);
         Assert.Equal(20, queued.Count);
@@ -87,7 +87,7 @@ public class OpenTelemetryTests(ITestOutputHelper output)
     public async Task TheLiveDashMeterRecordsHistogramsAndCountersInOpenTelemetrysConventions()
     {
         var exported = new List<Metric>();
-        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(TelemetryMetrics.MeterName).AddInMemoryExporter(exported).Build();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(LiveDashFeed.MeterName).AddInMemoryExporter(exported).Build();
         using var app = new LiveDashApp();
         using var client = app.CreateClient();
         for (var i = 0; i < 20; i++) (await client.GetAsync("/api/ping")).EnsureSuccessStatusCode();

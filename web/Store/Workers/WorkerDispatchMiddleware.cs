@@ -14,6 +14,9 @@ sealed class WorkerDispatchMiddleware(RequestDelegate next, WorkerPool pool)
     /// <summary>A request that carries this header gets a Server-Timing answer (queued, app, db), as the lecture run asks.</summary>
     public const string TimingHeader = "LiveDash-Timing";
 
+    /// <summary>The trace span for a request's wait in the workers' queue, a child of its server span.</summary>
+    public const string QueuedSpanName = "queued for a worker";
+
     public Task InvokeAsync(HttpContext context)
     {
         // The common case first: no workers and no lecture timing asked for, so nothing to decide about the path.
@@ -28,7 +31,7 @@ sealed class WorkerDispatchMiddleware(RequestDelegate next, WorkerPool pool)
         var queuedAt = Stopwatch.GetTimestamp();
         // false: the pool went to 0 workers while this request waited; it runs here, on the thread pool.
         if (!await pool.Dispatch(context, next)) await next(context);
-        TelemetryActivities.QueuedForWorker(queuedAt, RequestTimeline.Current);
+        TelemetryActivities.Queued(QueuedSpanName, queuedAt);
     }
 
     static readonly string[] StorePrefixes = ["/products", "/orders", "/api/products", "/api/orders"];
@@ -53,7 +56,7 @@ sealed class WorkerDispatchMiddleware(RequestDelegate next, WorkerPool pool)
             var now = Stopwatch.GetTimestamp();
             // From the moment the bytes reached the server: a wait for a thread-pool thread is queueing too.
             var queued = timeline.HandlerStarted == 0 ? 0 : Stopwatch.GetElapsedTime(timeline.Received, timeline.HandlerStarted).TotalMilliseconds;
-            var db = Stopwatch.GetElapsedTime(0, timeline.DbTicks()).TotalMilliseconds;
+            var db = Stopwatch.GetElapsedTime(0, timeline.RoundTripTicks()).TotalMilliseconds;
             var total = Stopwatch.GetElapsedTime(timeline.Received, now).TotalMilliseconds;
             var app = Math.Max(0, total - queued - db);
             context.Response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,

@@ -1,12 +1,12 @@
 using System.Buffers;
-using LiveDash.Telemetry;
 using Microsoft.AspNetCore.SignalR.Protocol;
 
-namespace LiveDash.Tests.Telemetry;
+namespace LiveDash.AspNetCore.Tests;
 
 public class TickSizeTests
 {
     const int Limit = 32 * 1024;
+    const int LongRunName = 40;   // the store's limit on a load run's name
 
     static int WireSize(Tick tick)
     {
@@ -36,7 +36,7 @@ public class TickSizeTests
             Waterfall = [.. Enumerable.Repeat(entry, TelemetryRecorder.WaterfallSize)],
             RoundTripLabels = [.. Enumerable.Repeat(new string('l', 24), TelemetryAggregator.MaxRoundTripLabels)],
             Changes = [.. Enumerable.Repeat(new ChangeMessage(1_800_000_000_000, "api", "minThreads", "default (2)", "1000"), 16)],
-            ClientTicks = [.. Enumerable.Repeat(new ClientTick(new string('n', ClientTicksApi.MaxRunNameLength), 1_800_000_000_000, 12345.67, 12345.67, 12345.67, 123456), 32)],
+            ClientTicks = [.. Enumerable.Repeat(new ClientTick(new string('n', LongRunName), 1_800_000_000_000, 12345.67, 12345.67, 12345.67, 123456), 32)],
             Extra = new() { ["lat"] = 5000, ["mts"] = 1000, ["db"] = new long[] { 250, 250, 1000 } },
             Modes = [.. Enumerable.Range(0, 3).Select(m => new ModeSummary(m, 123456789, 12345.6, 12345.6, 12345.67, 12345.67, 12345.67, 1000))],
         };

@@ -1,6 +1,4 @@
-using LiveDash.Telemetry;
-
-namespace LiveDash.Tests.Telemetry;
+namespace LiveDash.AspNetCore.Tests;
 
 public class TickBroadcasterTests
 {

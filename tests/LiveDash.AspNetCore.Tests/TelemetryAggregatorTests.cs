@@ -1,7 +1,4 @@
-using LiveDash.Admin;
-using LiveDash.Telemetry;
-
-namespace LiveDash.Tests.Telemetry;
+namespace LiveDash.AspNetCore.Tests;
 
 public class TelemetryAggregatorTests
 {
@@ -39,7 +36,7 @@ public class TelemetryAggregatorTests
         Assert.Equal(threads * perThread / 10, errors);
         Assert.Equal(threads * perThread - threads * perThread / 10, ok);
         Assert.Equal(0, last.InFlight);
-        Assert.Equal(threads * perThread, last.Modes.Single(m => m.Mode == (int)StoreMode.Async).Requests);
+        Assert.Equal(threads * perThread, last.Modes.Single(m => m.Mode == TestLabels.Async).Requests);
     }
 
     [Fact]
@@ -101,15 +98,17 @@ public class TelemetryAggregatorTests
     public void ResetClearsThePerModeTotalsAndChangesAreCarriedInTheNextTick()
     {
         using var kit = new TelemetryTestKit();
-        for (var i = 0; i < 50; i++) kit.Recorder.RequestCompleted(TelemetryTestKit.Finished(5000, mode: StoreMode.Sync), null);
-        Assert.Equal(50, kit.Aggregator.Collect().Modes.Single(m => m.Mode == (int)StoreMode.Sync).Requests);
+        for (var i = 0; i < 50; i++) kit.Recorder.RequestCompleted(TelemetryTestKit.Finished(5000, label: TestLabels.Sync), null);
+        Assert.Equal(50, kit.Aggregator.Collect().Modes.Single(m => m.Mode == TestLabels.Sync).Requests);
 
-        kit.Settings.Apply(new SettingsUpdate(Mode: StoreMode.Sync), "test");
-        kit.Settings.RequestReset("test");
+        kit.Labels.Current = TestLabels.Sync;
+        kit.Feed.Mark("mode", "Async", "Sync", "test");
+        kit.Feed.ResetTotals();
+        kit.Feed.Mark("reset", "", "measurements reset", "test");
         var tick = kit.Aggregator.Collect();
 
         Assert.DoesNotContain(tick.Modes, m => m.Requests > 0);
-        Assert.Equal((int)StoreMode.Sync, tick.Mode);
+        Assert.Equal(TestLabels.Sync, tick.Mode);
         Assert.Contains(tick.Changes!, c => c.Field == "mode" && c.OldValue == "Async" && c.NewValue == "Sync");
         Assert.Contains(tick.Changes!, c => c.Field == "reset");
         Assert.Null(kit.Aggregator.Collect().Changes);
