@@ -21,6 +21,10 @@ public static class TelemetryActivities
     public const string WaitingToSendName = "waiting for a thread to send";
     public const string ModeAttribute = "livedash.mode";
     public const string ServerModelAttribute = "livedash.server_model";
+    public const string OnThreadAttribute = "livedash.thread.on_ms";
+    public const string OnCpuAttribute = "livedash.thread.cpu_ms";
+    public const string BlockedAttribute = "livedash.thread.blocked_ms";
+    public const string BlockedInAttribute = "livedash.thread.blocked_in";
 
     static readonly ActivitySource Source = new(SourceName);
 
@@ -45,6 +49,23 @@ public static class TelemetryActivities
         if (received < server.StartTimeUtc) server.SetStartTime(received);
         else received = server.StartTimeUtc;
         Span(WaitingForThreadName, received, received + Stopwatch.GetElapsedTime(timeline.Received, timeline.Arrived));
+    }
+
+    /// <summary>At the request's end: its time on a thread, on CPU (or waiting for one) and blocked, and in what, on the server span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ThreadTime(RequestThreadState threads)
+    {
+        if (Source.HasListeners()) TagThreadTime(threads);
+    }
+
+    static void TagThreadTime(RequestThreadState threads)
+    {
+        if (Activity.Current is not { } server) return;
+        var (onThread, onCpu, _, blocked) = threads.SplitMs();
+        server.SetTag(OnThreadAttribute, Math.Round(onThread, 3));
+        server.SetTag(OnCpuAttribute, Math.Round(onCpu, 3));
+        server.SetTag(BlockedAttribute, Math.Round(blocked, 3));
+        if (threads.MostlyBlockedIn() is { } kind) server.SetTag(BlockedInAttribute, ProcThreadStat.Name(kind));
     }
 
     /// <summary>After a store request came back from the workers: its wait in their queue, up to its handler starting.</summary>
