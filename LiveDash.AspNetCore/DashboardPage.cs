@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LiveDash.AspNetCore;
 
 /// <summary>
-/// The generic dashboard: header strip, latency (end to end and in app), throughput, thread pool, waterfall,
+/// The generic dashboard: header strip, latency (end to end and in app), throughput, thread pool, threads held per endpoint, waterfall,
 /// histogram and the client-vs-server table. Its element ids are the ones the modules under <c>js/</c> draw into,
 /// and <c>#dash</c> raises <c>livedash:tick</c> with every tick, so a host page can copy this markup and add panels.
 /// </summary>
@@ -77,8 +77,17 @@ static class DashboardPage
                   <header><h2>Thread pool</h2><span class="muted">threads, queued work items, minimum threads</span></header>
                   <div class="chart"><canvas id="c-threads"></canvas></div>
                 </article>
+                <article class="panel wide" id="threads-held" data-rows="0" data-threads-held="0">
+                  <header><h2>Threads held</h2><span class="muted">per endpoint over the last 2 s: threads held = requests/s × time on a thread (Little's law), its time on a thread split into
+                    <i class="swatch cpu"></i>on a CPU, <i class="swatch rq"></i>waiting for a CPU and <i class="swatch bl"></i>blocked; awaiting holds no thread</span>
+                    <strong id="threads-held-total" class="muted"></strong></header>
+                  <table class="grid">
+                    <thead><tr><th>Endpoint</th><th class="num">Req/s</th><th class="num">On a thread</th><th class="num">Awaiting</th><th class="num">Threads held</th><th>of the pool's threads</th><th>Blocked in</th></tr></thead>
+                    <tbody><tr><td colspan="7" class="muted">No requests yet.</td></tr></tbody>
+                  </table>
+                </article>
                 <article class="panel wide">
-                  <header><h2>Waterfall</h2><span class="muted">recently sampled requests on one time axis: waiting for a thread before the app (measured at the socket), queued, running the app's code, its measured round trips</span></header>
+                  <header><h2>Waterfall</h2><span class="muted">recently sampled requests on one time axis: waiting for a thread before the app (measured at the socket), queued, the app's time split into on a CPU, blocked and awaiting with no thread (by share, not by moment), its measured round trips</span></header>
                   <div class="chart tall"><canvas id="c-waterfall"></canvas></div>
                 </article>
                 <article class="panel">

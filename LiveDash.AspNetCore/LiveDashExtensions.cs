@@ -31,11 +31,14 @@ public static class LiveDashServiceCollectionExtensions
         services.TryAddSingleton(sp => new TelemetryRecorder(sp.GetRequiredService<ILiveDashLabels>().Names.Count, sp.GetRequiredService<TelemetryInstruments>()));
         services.TryAddSingleton<TickBroadcaster>();
         services.TryAddSingleton<RecentLatency>();
+        services.TryAddSingleton<EndpointThreadTime>();
+        services.TryAddSingleton<RecentThreadTime>();
         services.TryAddSingleton<TelemetryAggregator>();
         services.TryAddSingleton<TelemetryMetrics>();
         services.TryAddSingleton<UnmeasuredPaths>();
         services.TryAddSingleton(sp => new LiveDashFeed(sp.GetRequiredService<TelemetryRecorder>(), sp.GetRequiredService<RecentLatency>(),
-            sp.GetRequiredService<TickBroadcaster>(), sp.GetRequiredService<TelemetryAggregator>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TickBroadcaster>(), sp.GetRequiredService<TelemetryAggregator>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<RecentThreadTime>(), sp.GetRequiredService<EndpointThreadTime>().Routes));
         services.TryAddSingleton(sp => new ArrivalWatcher(sp.GetRequiredService<TelemetryRecorder>()));
         services.AddHostedService<TelemetryTicker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, LiveDashStartupFilter>());

@@ -22,9 +22,14 @@ public sealed class LiveDashFeed
     readonly TickBroadcaster _ticks;
     readonly TelemetryAggregator _aggregator;
     readonly TimeProvider _time;
+    readonly RecentThreadTime? _threads;
+    readonly int _routes;
 
-    internal LiveDashFeed(TelemetryRecorder recorder, RecentLatency recent, TickBroadcaster ticks, TelemetryAggregator aggregator, TimeProvider time)
+    internal LiveDashFeed(TelemetryRecorder recorder, RecentLatency recent, TickBroadcaster ticks, TelemetryAggregator aggregator, TimeProvider time,
+        RecentThreadTime? threads = null, int routes = 8)
     {
+        _threads = threads;
+        _routes = routes;
         _recorder = recorder;
         _recent = recent;
         _ticks = ticks;
@@ -60,10 +65,17 @@ public sealed class LiveDashFeed
     /// <summary>The latest tick, or null before the first.</summary>
     public Tick? Latest => _ticks.Latest;
 
-    /// <summary>End to end, in app and waiting for a thread over the last <paramref name="seconds"/> (1 to 60) completed seconds.</summary>
+    /// <summary>End to end, in app, waiting for a thread and time on a thread per endpoint over the last <paramref name="seconds"/> (1 to 60) completed seconds.</summary>
     /// <param name="seconds">How many completed seconds, 1 to <see cref="MaxSummarySeconds"/>.</param>
     /// <returns>What <c>{path}/api/summary?seconds=N</c> answers.</returns>
-    public LatencySummary Summarize(int seconds) => _recent.Summarize(_time.GetUtcNow().ToUnixTimeMilliseconds(), seconds);
+    public LatencySummary Summarize(int seconds)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var summary = _recent.Summarize(now, seconds);
+        if (_threads is null) return summary;
+        var (endpoints, peak) = _threads.Summarize(now, seconds, _routes);
+        return summary with { Endpoints = endpoints, PeakThreads = peak };
+    }
 
     /// <summary>
     /// Raised on the ticker's thread with each tick and its end-to-end histogram of the tick's requests; the

@@ -28,6 +28,15 @@ public sealed class LiveDashOptions
     /// <summary>Stamp arrival at the socket (end to end); off, latency counts from the first middleware.</summary>
     public bool MeasureArrival { get; set; } = true;
 
+    /// <summary>
+    /// Time on a thread per request and per endpoint (Linux): how long each request held a thread, and of that how long
+    /// on a CPU, waiting for one and blocked; off removes its per-request cost (a timestamp per thread switch).
+    /// </summary>
+    public bool MeasureThreadTime { get; set; } = true;
+
+    /// <summary>Endpoints shown by name in the threads-held figures (the busiest; the rest add up as "other"); 1 to 64, default 8.</summary>
+    public int ThreadTimeRoutes { get; set; } = 8;
+
     /// <summary>Path prefixes whose requests are not measured (long-lived connections such as hubs); the LiveDash hub always is not.</summary>
     public IList<string> UnmeasuredPaths { get; } = [];
 

@@ -93,7 +93,14 @@ internal sealed class RecentLatency
 /// <param name="WaitingToSend">Response handed over → its last byte sent.</param>
 /// <param name="Label">The host's request label in the newest of those seconds (not serialized), or null when none had any.</param>
 public sealed record LatencySummary(int Seconds, long Requests, double Rps,
-    EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, WaitFigures WaitingToSend, [property: JsonIgnore] int? Label = null);
+    EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, WaitFigures WaitingToSend, [property: JsonIgnore] int? Label = null)
+{
+    /// <summary>Time on a thread per endpoint, the busiest first (empty when not measured; see <see cref="LiveDash.AspNetCore.EndpointThreads"/>).</summary>
+    public IReadOnlyList<LiveDash.AspNetCore.EndpointThreads> Endpoints { get; init; } = [];
+
+    /// <summary>The thread pool's most threads in those seconds, to set the endpoints' threads held beside.</summary>
+    public int PeakThreads { get; init; }
+}
 
 /// <summary>
 /// Bytes received at the socket → response done. "measured" when every request's arrival was seen at

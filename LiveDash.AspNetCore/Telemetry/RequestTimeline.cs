@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LiveDash.AspNetCore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
 
@@ -15,16 +16,18 @@ public sealed class RequestTimeline
     /// <summary>How many round trips one request records; later ones are not kept.</summary>
     public const int MaxRoundTrips = 8;
 
-    static readonly AsyncLocal<RequestTimeline?> CurrentTimeline = new();
+    // Its change handler times each thread's segments of the request (see ThreadSlots).
+    static readonly AsyncLocal<RequestTimeline?> CurrentTimeline = new(ThreadSlots.OnChanged);
 
     readonly long[] _dbStart = new long[MaxRoundTrips];
     readonly long[] _dbEnd = new long[MaxRoundTrips];
     readonly string[] _dbLabel = new string[MaxRoundTrips];
     int _roundTrips;
 
-    internal RequestTimeline()
-    {
-    }
+    internal RequestTimeline() => Threads = new RequestThreadState(this);
+
+    /// <summary>The request's time on threads (see <see cref="ThreadSlots"/>).</summary>
+    internal RequestThreadState Threads { get; }
 
     /// <summary>The timeline of the request this code runs for (an AsyncLocal, so on any thread it flows to); null outside a measured request.</summary>
     public static RequestTimeline? Current
@@ -109,6 +112,16 @@ public sealed class RequestTimeline
     {
         if (token < 0 || (int)(token >> 8) != Generation) return;
         _dbEnd[(int)(token & 0xFF)] = timestamp;
+    }
+
+    /// <summary>Whether a database round trip is open now (the watchdog reads it from another thread).</summary>
+    internal bool InRoundTrip
+    {
+        get
+        {
+            var last = RoundTrips - 1;
+            return last >= 0 && Volatile.Read(ref _dbEnd[last]) == 0 && Volatile.Read(ref _dbStart[last]) != 0;
+        }
     }
 
     internal (long Start, long End, string Label) RoundTrip(int index) => (_dbStart[index], _dbEnd[index], _dbLabel[index]);

@@ -29,6 +29,14 @@ public static class TelemetryActivities
 
     /// <summary>The server span's attribute for the host's group (see <see cref="ILiveDashLabels.GroupName"/>).</summary>
     public const string GroupAttribute = "livedash.group";
+    /// <summary>The server span's attribute for the request's time on a thread, in ms.</summary>
+    public const string OnThreadAttribute = "livedash.thread.on_ms";
+    /// <summary>The server span's attribute for its time on a CPU (or waiting for one), in ms.</summary>
+    public const string OnCpuAttribute = "livedash.thread.cpu_ms";
+    /// <summary>The server span's attribute for its time blocked on a thread, in ms.</summary>
+    public const string BlockedAttribute = "livedash.thread.blocked_ms";
+    /// <summary>The server span's attribute for what it was mostly blocked in (sleep, socket read, lock or wait, ...).</summary>
+    public const string BlockedInAttribute = "livedash.thread.blocked_in";
 
     static readonly ActivitySource Source = new(SourceName);
 
@@ -53,6 +61,23 @@ public static class TelemetryActivities
         if (received < server.StartTimeUtc) server.SetStartTime(received);
         else received = server.StartTimeUtc;
         Span(WaitingForThreadName, received, received + Stopwatch.GetElapsedTime(timeline.Received, timeline.Arrived));
+    }
+
+    /// <summary>At the request's end: its time on a thread, on CPU (or waiting for one) and blocked, and in what, on the server span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ThreadTime(RequestThreadState threads)
+    {
+        if (Source.HasListeners()) TagThreadTime(threads);
+    }
+
+    static void TagThreadTime(RequestThreadState threads)
+    {
+        if (Activity.Current is not { } server) return;
+        var (onThread, onCpu, _, blocked) = threads.SplitMs();
+        server.SetTag(OnThreadAttribute, Math.Round(onThread, 3));
+        server.SetTag(OnCpuAttribute, Math.Round(onCpu, 3));
+        server.SetTag(BlockedAttribute, Math.Round(blocked, 3));
+        if (threads.MostlyBlockedIn() is { } kind) server.SetTag(BlockedInAttribute, ProcThreadStat.Name(kind));
     }
 
     /// <summary>

@@ -37,8 +37,14 @@ internal sealed class TelemetryAggregator : IDisposable
     long _lastCompletedWorkItems;
     TimeSpan _lastCpu;
 
-    public TelemetryAggregator(TelemetryRecorder recorder, ILiveDashLabels labels, TimeProvider time, RecentLatency recent, IEnumerable<ILiveDashGauges> gauges)
+    readonly EndpointThreadTime? _threadTime;
+    readonly RecentThreadTime? _recentThreads;
+
+    public TelemetryAggregator(TelemetryRecorder recorder, ILiveDashLabels labels, TimeProvider time, RecentLatency recent, IEnumerable<ILiveDashGauges> gauges,
+        EndpointThreadTime? threadTime = null, RecentThreadTime? recentThreads = null)
     {
+        _threadTime = threadTime;
+        _recentThreads = recentThreads;
         _recent = recent;
         _recorder = recorder;
         _labels = labels;
@@ -91,6 +97,8 @@ internal sealed class TelemetryAggregator : IDisposable
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         _recent.Add(unixMs, _combined, _combinedInApp, window.WaitForThread, window.WaitToSend, window.MeasuredCount, ok + errors, label);
         var (waterfall, labels) = Waterfall(window, now);
+        var endpoints = _threadTime?.Collect();
+        _recentThreads?.Add(unixMs, endpoints, threads);
         var tick = new Tick
         {
             Seq = ++_seq,
@@ -120,6 +128,7 @@ internal sealed class TelemetryAggregator : IDisposable
             Modes = Summaries(),
             MeanMs = Math.Round(_combined.Mean / 1000, 2),
             Extra = Gauges(),
+            Endpoints = endpoints,
         };
         Collected?.Invoke(tick, _combined);
         return tick;

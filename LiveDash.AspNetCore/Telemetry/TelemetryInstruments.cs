@@ -15,6 +15,8 @@ sealed class TelemetryInstruments
     readonly Histogram<double> _endToEnd;
     readonly Histogram<double> _waitForThread;
     readonly Histogram<double> _waitToSend;
+    readonly Histogram<double> _onThread;
+    readonly Histogram<double> _blocked;
     readonly Counter<long> _requests;
     readonly Counter<long> _errors;
 
@@ -31,6 +33,10 @@ sealed class TelemetryInstruments
             "Time a request waited for a thread before the app: its bytes reaching the socket → our first middleware (where measured at the socket)", advice: advice);
         _waitToSend = meter.CreateHistogram("livedash.request.wait_to_send", "s",
             "Time a response waited for a thread to be sent: the app handing it over → its last byte sent (where measured at the socket)", advice: advice);
+        _onThread = meter.CreateHistogram("livedash.request.thread_time", "s",
+            "Time a request held a thread (the rest of its time in the app it awaited holding none), per route pattern", advice: advice);
+        _blocked = meter.CreateHistogram("livedash.request.blocked_time", "s",
+            "Of a request's time on a thread, the time the thread sat blocked (sleep, socket, lock or wait), per route pattern", advice: advice);
         _requests = meter.CreateCounter<long>("livedash.requests", "{request}", "Requests completed");
         _errors = meter.CreateCounter<long>("livedash.requests.errors", "{request}", "Requests that failed (exception or 5xx)");
     }
@@ -51,6 +57,15 @@ sealed class TelemetryInstruments
         _endToEnd.Record(endToEndMicroseconds / 1e6, tag);
         _waitForThread.Record(waitMicroseconds / 1e6, tag);
         _waitToSend.Record(sendWaitMicroseconds / 1e6, tag);
+    }
+
+    /// <summary>A request's time on a thread and blocked, tagged with its route pattern (a bounded set: see EndpointThreadTime).</summary>
+    public void ThreadTime(string route, long onThreadNs, long blockedNs)
+    {
+        if (!_onThread.Enabled) return;
+        var tag = new KeyValuePair<string, object?>("http.route", route);
+        _onThread.Record(onThreadNs / 1e9, tag);
+        _blocked.Record(blockedNs / 1e9, tag);
     }
 
     KeyValuePair<string, object?> ModeTag(int label) => new(TelemetryActivities.ModeAttribute, _labels[label % _labels.Count]);

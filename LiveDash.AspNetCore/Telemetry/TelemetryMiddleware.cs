@@ -14,7 +14,7 @@ namespace LiveDash.AspNetCore;
 /// nothing, when the pool has threads to spare; most of the latency, when blocking handlers starve it.
 /// That wait is what end-to-end latency adds to the in-app latency measured from here.
 /// </remarks>
-sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorder, ILiveDashLabels labels, UnmeasuredPaths unmeasured)
+sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorder, ILiveDashLabels labels, UnmeasuredPaths unmeasured, EndpointThreadTime threads)
 {
     static readonly long MaxPlausibleWait = Stopwatch.Frequency * 60;
     static readonly ObjectPool<RequestTimeline> Pool = new DefaultObjectPool<RequestTimeline>(new RequestTimeline.Policy(), 1024);
@@ -37,6 +37,8 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         var timeline = Pool.Get();
         timeline.Start(arrived, received, labels.Of(context));
         if (context.Request.Headers.TryGetValue(SentHeader.Name, out var sent)) NoteClientSend(timeline, sent.ToString());
+        var measureThreads = threads.Measuring;
+        if (measureThreads) ThreadSlots.Begin(timeline.Threads);
         RequestTimeline.Current = timeline;
         TelemetryActivities.RequestArrived(timeline, labels);
         recorder.RequestStarted();
@@ -53,7 +55,13 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         finally
         {
             timeline.Finish(Stopwatch.GetTimestamp(), failed && !context.Response.HasStarted ? 500 : context.Response.StatusCode, failed);
-            recorder.RequestCompleted(timeline, context, endToEndLater: arrival is not null);
+            if (measureThreads)
+            {
+                ThreadSlots.End(timeline.Threads);
+                threads.Record(timeline, context);
+                TelemetryActivities.ThreadTime(timeline.Threads);
+            }
+            recorder.RequestCompleted(timeline, context, endToEndLater: arrival is not null, threadTime: measureThreads);
             arrival?.Rearm(timeline.Mode, timeline.Received, timeline.Arrived, timeline.Ended, timeline.ReceivedMeasured);
             Pool.Return(timeline);
         }

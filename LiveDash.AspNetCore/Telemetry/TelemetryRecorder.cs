@@ -75,8 +75,12 @@ internal sealed class TelemetryRecorder
 
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
-    /// <summary>A request is done; with <c>endToEndLater</c> the connection's <see cref="ArrivalWatcher"/> records its end to end once the response has left.</summary>
-    public void RequestCompleted(RequestTimeline timeline, HttpContext? context, bool endToEndLater = false)
+    /// <summary>A request is done: counted out, and its figures into the current second.</summary>
+    /// <param name="timeline">The request's timeline.</param>
+    /// <param name="context">The request, for its route and labels; null for a request of the host's own.</param>
+    /// <param name="endToEndLater">The connection's <see cref="ArrivalWatcher"/> records end to end once the response has left.</param>
+    /// <param name="threadTime">The request's time on a thread was measured (see <see cref="ThreadSlots"/>).</param>
+    public void RequestCompleted(RequestTimeline timeline, HttpContext? context, bool endToEndLater = false, bool threadTime = false)
     {
         var window = Volatile.Read(ref _current);
         var mode = timeline.Mode % ModeCount;
@@ -93,7 +97,7 @@ internal sealed class TelemetryRecorder
         // Reservoir sampling (Algorithm R): every request completed in this tick has the same chance to be shown.
         var seen = Interlocked.Increment(ref window.Seen);
         var slot = seen <= WaterfallSize ? seen - 1 : Random.Shared.NextInt64(seen);
-        if (slot < WaterfallSize) Volatile.Write(ref window.Samples[slot], Sample(timeline, context));
+        if (slot < WaterfallSize) Volatile.Write(ref window.Samples[slot], Sample(timeline, context, threadTime));
     }
 
     /// <summary>
@@ -165,7 +169,7 @@ internal sealed class TelemetryRecorder
 
     static double Ms(long stopwatchTicks) => Math.Round(stopwatchTicks * MicrosecondsPerTick / 1000.0, 2);
 
-    static WaterfallEntry Sample(RequestTimeline t, HttpContext? context)
+    static WaterfallEntry Sample(RequestTimeline t, HttpContext? context, bool threadTime)
     {
         var shown = Math.Min(t.RoundTrips, MaxRoundTripsShown);
         var db = new double[shown * 2];
@@ -177,6 +181,7 @@ internal sealed class TelemetryRecorder
             db[2 * i + 1] = Ms((end == 0 ? t.Ended : end) - t.Arrived);
             labels[i] = label;
         }
+        var (onThread, onCpu, runQueue, blocked) = threadTime ? t.Threads.SplitMs() : default;
         return new WaterfallEntry
         {
             ArrivedTimestamp = t.Arrived,
@@ -189,6 +194,9 @@ internal sealed class TelemetryRecorder
             Route = RouteOf(t.Endpoint, context),
             Db = db,
             LabelNames = labels,
+            OnThread = threadTime ? Math.Round(onThread, 2) : null,
+            OnCpu = threadTime ? Math.Round(onCpu + runQueue, 2) : null,
+            Blocked = threadTime ? Math.Round(blocked, 2) : null,
         };
     }
 

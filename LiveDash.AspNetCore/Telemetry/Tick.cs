@@ -60,6 +60,8 @@ public sealed record Tick
     [JsonPropertyName("pm")] public ModeSummary[] Modes { get; init; } = [];
     /// <summary>Mean server latency of this tick's requests (ms), for Little's law: in flight = req/s × mean latency.</summary>
     [JsonPropertyName("avg")] public double MeanMs { get; init; }
+    /// <summary>Time on a thread per endpoint over this tick's requests (see <see cref="LiveDash.AspNetCore.EndpointTick"/>); null when not measured or none completed.</summary>
+    [JsonPropertyName("eps"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public LiveDash.AspNetCore.EndpointTick[]? Endpoints { get; init; }
     /// <summary>
     /// The host's own figures (see <see cref="ILiveDashGauges"/>), written at the tick's top level
     /// under their keys; null when the host adds none.
@@ -96,6 +98,12 @@ public sealed record WaterfallEntry
     [JsonPropertyName("db")] public double[] Db { get; init; } = [];
     /// <summary>Each round trip's name, an index into <see cref="Tick.RoundTripLabels"/>.</summary>
     [JsonPropertyName("l")] public int[] Labels { get; init; } = [];
+    /// <summary>Of the time in the app, on a thread (the rest awaited holding none); of that on a CPU or waiting for one, and blocked. Null when not measured.</summary>
+    [JsonPropertyName("ot"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? OnThread { get; init; }
+    /// <summary>Of its time on a thread, on a CPU or waiting for one (ms).</summary>
+    [JsonPropertyName("oc"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? OnCpu { get; init; }
+    /// <summary>Of its time on a thread, blocked (ms).</summary>
+    [JsonPropertyName("bl"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? Blocked { get; init; }
     [JsonIgnore] internal string[] LabelNames { get; init; } = [];
 }
 

@@ -107,7 +107,10 @@ public class LessonTests(ITestOutputHelper output)
             var waitMs = Number(await step2.GetAttributeAsync("data-wait"));
             var inAppMs = Number(await step2.GetAttributeAsync("data-inapp"));
             Assert.True(waitMs > inAppMs, $"step 2: waited {waitMs} ms for a thread, {inAppMs} ms in app");
-            Assert.Contains("waited", await page.Locator(".lesson-explain[data-step='2']").TextContentAsync());
+            var explain2 = await page.Locator(".lesson-explain[data-step='2']").TextContentAsync();
+            Assert.Contains("waited", explain2);
+            // The measured split of the crowd's endpoint: how many threads it held, and how much of that blocked.
+            Assert.Matches(@"/api/orders held [\d.]+ of \d+ threads, \d+ % of its .* on a thread blocked", explain2);
 
             // Step 3: Sync as it ships, more threads, Async; Async's end-to-end p50 at least 5× lower than Sync's.
             await page.ClickAsync(".lesson-run[data-step='3']");

@@ -23,6 +23,9 @@ public sealed class TelemetryOptions : IValidatedOptions
     /// <summary>Measure arrival at the socket (end to end); off, latency counts from our first middleware (for the overhead benchmark).</summary>
     public bool MeasureArrival { get; set; } = true;
 
+    /// <summary>Measure each request's time on a thread (on CPU, waiting for one, blocked); off for the overhead benchmark.</summary>
+    public bool MeasureThreadTime { get; set; } = true;
+
     public IEnumerable<string> Validate(string section) => [];
 }
 
@@ -59,6 +62,7 @@ public static class TelemetryExtensions
     {
         library.Enabled = store.Options.Enabled;
         library.MeasureArrival = store.Options.MeasureArrival;
+        library.MeasureThreadTime = store.Options.MeasureThreadTime;
         library.HubPath = HubPath;
         library.UnmeasuredPaths.Add("/hubs");
         // Not requests anyone waits on: an agent's WebSocket lives for hours, and a lecture run (~12 s) is the sum of the requests it sends, which are measured.

@@ -5,11 +5,12 @@ using LiveDash.Site;
 
 namespace LiveDash.Telemetry;
 
-/// <summary>GET /admin/api/telemetry/summary?seconds=N: the library's summary with the store's mode, for scripts and CI.</summary>
+/// <summary>GET /admin/api/telemetry/summary?seconds=N: the library's summary (time on a thread per endpoint included) with the store's mode, for scripts and CI.</summary>
 public static class TelemetrySummaryApi
 {
     public sealed record StoreSummary(int Seconds, long Requests, double Rps, string Mode,
-        EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, WaitFigures WaitingToSend);
+        EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, WaitFigures WaitingToSend,
+        IReadOnlyList<EndpointThreads> Endpoints, int PeakThreads);
 
     public static void MapTelemetrySummaryApi(this IEndpointRouteBuilder app)
     {
@@ -20,7 +21,8 @@ public static class TelemetrySummaryApi
                 return ApiProblem.Result(new ApiError($"seconds must be a whole number from 1 to {LiveDashFeed.MaxSummarySeconds}", "seconds"), 400);
             var s = feed.Summarize(n);
             var mode = s.Label is { } label && Enum.IsDefined((StoreMode)label) ? (StoreMode)label : StoreMode.Async;
-            return Results.Ok(new StoreSummary(s.Seconds, s.Requests, s.Rps, mode.ToString(), s.EndToEnd, s.InApp, s.WaitingForThread, s.WaitingToSend));
+            return Results.Ok(new StoreSummary(s.Seconds, s.Requests, s.Rps, mode.ToString(), s.EndToEnd, s.InApp, s.WaitingForThread, s.WaitingToSend,
+                s.Endpoints, s.PeakThreads));
         }).RequireAuthorization(AdminExtensions.ApiPolicy);
     }
 }

@@ -10,6 +10,7 @@ import { createHistogram } from './histogram.js';
 import { createClients } from './clients.js';
 import { renderStrip } from './figures.js';
 import { wireStarvationBanner } from './starvation.js';
+import { wireThreadsHeld } from './threads-held.js';
 
 function setConnection(root, text, cls) {
     $('conn-text').textContent = text;
@@ -116,6 +117,7 @@ export function startDashboard(root, host = {}) {
     $('waterfall-all')?.addEventListener('change', e => { waterfall.showAll(e.target.checked); view.render(); });
     wireToolbar(view);
     wireStarvationBanner(root, view, host.starvationReason);
+    wireThreadsHeld(root, view);
     host.wire?.(view, { modes, waterfall });
     return view;
 }

@@ -1,8 +1,10 @@
 // The starvation banner: shown while requests wait for a thread-pool thread (measured at the socket) or, with no
-// measured request, work items pile up beyond the threads; with Little's law in live numbers. Reads the ticks
+// measured request, work items pile up beyond the threads; with Little's law in live numbers, and the endpoint that
+// holds most of the pool's threads blocked, when one does (see threads-held.js). Reads the ticks
 // through the page's 'livedash:tick' event. A host whose requests wait in a queue of its own passes a reason
 // (see wireStarvationBanner) and keeps this one thread-pool rule for the rest.
 import { $, fmtMs } from './format.js';
+import { starvationCause } from './threads-held.js';
 
 const SECOND = 4;            // ticks per second
 const WAIT_MS = 20;          // a mean wait for a thread that starves whatever the handlers take
@@ -46,12 +48,14 @@ function threadPoolStarving(tick) {
 
 function threadPoolWords(tick) {
     const w = measuredWait();
+    const cause = starvationCause(recent, tick.th);
     return {
+        cause,
         title: w
             ? `Requests wait ${fmtMs(w.mean)} on average for a thread-pool thread (p99 ${fmtMs(w.p99)}, measured at the socket, last second) `
               + `against ${fmtMs(w.inApp)} in the app; ${tick.q} work items queued.`
             : `${tick.q} work items waiting for a thread-pool thread; no request finished in the last second.`,
-        what: `The .NET thread pool adds threads slowly, about 1–2 a second once past its minimum (now ${tick.th} threads, minimum ${tick.mn}). `
+        what: (cause ? cause + ' ' : '') + `The .NET thread pool adds threads slowly, about 1–2 a second once past its minimum (now ${tick.th} threads, minimum ${tick.mn}). `
             + 'A thread blocked in a handler does nothing while it waits; awaiting instead hands it back.',
     };
 }
@@ -65,6 +69,7 @@ function render(root, tick, host) {
     root.dataset.starving = shown ? 'true' : 'false';
     if (!shown) return;
     const words = host ?? threadPoolWords(tick);
+    root.dataset.starvationCause = words.cause ?? '';
     $('starvation-title').textContent = words.title;
     $('starvation-what').textContent = words.what;
     $('starvation-little').textContent = littlesLaw();

@@ -7,7 +7,8 @@ const MAX_MARKERS = 200;
 
 export const line = (label, color, extra = {}) => ({
     label, data: [], borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0,
-    tension: 0, spanGaps: true, parsing: false, normalized: true, ...extra,
+    // A null point (no request in that rolling second) breaks the line: an idle stretch draws as a gap, not a slope.
+    tension: 0, spanGaps: false, parsing: false, normalized: true, ...extra,
 });
 
 export function push(dataset, x, y) {

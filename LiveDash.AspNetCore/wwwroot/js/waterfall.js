@@ -1,6 +1,22 @@
 // The waterfall: recently sampled requests as horizontal bars on one time axis, split into before the
 // server, waiting for a thread, queued, running our code and waiting on the database: the lecture's picture, live.
+// Where time on a thread was measured, the app's time is drawn by share (not by moment): on a CPU, blocked, and
+// awaiting with no thread (hatched), with the database round trips as thin bars over it.
 import { $, COLORS } from './format.js';
+import { THREAD_COLORS } from './threads-held.js';
+
+/** Diagonal stripes on white: time in the app holding no thread. */
+function hatch(color) {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 8;
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, 8, 8);
+    g.strokeStyle = color;
+    g.lineWidth = 2;
+    g.beginPath(); g.moveTo(0, 8); g.lineTo(8, 0); g.moveTo(-2, 2); g.lineTo(2, -2); g.moveTo(6, 10); g.lineTo(10, 6); g.stroke();
+    return g.createPattern(canvas, 'repeat');
+}
 
 const WATERFALL_ROWS = 48;
 const MAX_ROUND_TRIPS = 4;
@@ -18,6 +34,11 @@ export function createWaterfall(root, modes) {
         // A thin white edge keeps back-to-back round trips apart when our code between them takes microseconds.
         if (i < MAX_ROUND_TRIPS) datasets.push(bar('waiting on the database', COLORS.db, { borderColor: '#fff', borderWidth: { left: 1 }, borderSkipped: false, dbIndex: i }));
     }
+    const split = datasets.length;
+    datasets.push(bar('on a CPU (or waiting for one)', THREAD_COLORS.cpu), bar('blocked, holding a thread', THREAD_COLORS.blocked),
+        bar('awaiting, no thread', hatch('#94a3b8')));
+    const thinDb = datasets.length;
+    for (let i = 0; i < MAX_ROUND_TRIPS; i++) datasets.push(bar('waiting on the database', COLORS.db, { barPercentage: 0.35, dbIndex: i }));
     let rows = [];
     const recent = [];
     // By default the app's requests only; the page's own traffic (data-waterfall-own: path prefixes) on request.
@@ -77,7 +98,8 @@ export function createWaterfall(root, modes) {
                 labels.push(label);
                 rows.push({
                     label: `${modes.short[r.m] ?? '?'} ${r.r} ${r.c}`, labels: r.names,
-                    title: `${r.r} → ${r.c} (${modes.names[r.m]}) ${(r.d + (r.wt ?? 0)).toFixed(1)} ms from arrival, ${r.d.toFixed(1)} ms in app`,
+                    title: `${r.r} → ${r.c} (${modes.names[r.m]}) ${(r.d + (r.wt ?? 0)).toFixed(1)} ms from arrival, ${r.d.toFixed(1)} ms in app`
+                        + (r.ot != null ? `, ${r.ot.toFixed(1)} ms on a thread (${r.bl.toFixed(1)} blocked)` : ''),
                 });
                 const t0 = r.at - base;
                 const add = (set, a, b) => { if (b > a) { set.data.push({ x: [t0 + a, t0 + b], y: label, row: i }); bars++; } };
@@ -85,6 +107,15 @@ export function createWaterfall(root, modes) {
                 if (r.b != null) add(datasets[0], -wait - r.b, -wait);
                 add(datasets[1], -wait, 0);
                 add(datasets[2], 0, r.q);
+                if (r.ot != null) {
+                    // By share: of the time after the queue, on a CPU, then blocked, then awaiting with no thread.
+                    const span = r.d - r.q, cpu = Math.min(r.oc, span), blocked = Math.min(r.bl, span - cpu);
+                    add(datasets[split], r.q, r.q + cpu);
+                    add(datasets[split + 1], r.q + cpu, r.q + cpu + blocked);
+                    add(datasets[split + 2], r.q + cpu + blocked, r.d);
+                    for (let k = 0; k < r.db.length / 2; k++) add(datasets[thinDb + k], r.db[2 * k], r.db[2 * k + 1]);
+                    return;
+                }
                 let cursor = r.q, slot = 0;
                 for (let k = 0; k < r.db.length / 2; k++) {
                     add(datasets[firstRun + 2 * slot], cursor, r.db[2 * k]);
@@ -97,6 +128,8 @@ export function createWaterfall(root, modes) {
             chart.data.labels = labels;
             chart.update('none');
             root.dataset.waterfallBars = String(bars);
+            root.dataset.waterfallBlockedBars = String(datasets[split + 1].data.length);
+            root.dataset.waterfallAwaitingBars = String(datasets[split + 2].data.length);
         },
     };
 }

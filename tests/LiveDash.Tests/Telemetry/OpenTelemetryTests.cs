@@ -43,6 +43,13 @@ public class OpenTelemetryTests(ITestOutputHelper output)
             Assert.InRange(r.Wait!.StartNs - r.Server.StartNs, -1_000_000, 1_000_000);
             Assert.Equal("thread pool", r.Server.Attributes[TelemetryActivities.GroupAttribute]);
         });
+        // Time on a thread on the server span: Sync holds its thread blocked through both round trips.
+        var onThread = complete.Where(r => r.Server.Attributes.ContainsKey(TelemetryActivities.OnThreadAttribute)).ToList();
+        Assert.True(onThread.Count >= complete.Count * 9 / 10, $"only {onThread.Count} of {complete.Count} carry {TelemetryActivities.OnThreadAttribute}");
+        var onThreadMean = onThread.Average(r => double.Parse(r.Server.Attributes[TelemetryActivities.OnThreadAttribute], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(onThreadMean >= 80, $"two 50 ms round trips on the thread, {onThreadMean:0} ms");
+        Assert.True(onThread.Count(r => r.Server.Attributes.GetValueOrDefault(TelemetryActivities.BlockedInAttribute) == "wait inside a database call") >= onThread.Count / 2,
+            "Sync's threads sit blocked in a wait inside a database call");
         var waitMean = complete.Average(r => r.Wait!.DurationMs);
         var sendMean = complete.Average(r => r.Send?.DurationMs ?? 0);
         var inApp = summary.GetProperty("inApp").GetProperty("meanMs").GetDouble();

@@ -1,9 +1,10 @@
 // The lesson strip at the top of the dashboard: four steps, each run from a button (signed-in admins), each
 // explained from what was measured while it ran. The results live on the server (GET /api/lesson), so every
 // viewer, signed in or not, sees the same lesson and its results until an admin resets them.
-import { $, el, cell, fmtMs } from '../../_content/LiveDash.AspNetCore/js/format.js';
+import { $, fmtMs } from '../../_content/LiveDash.AspNetCore/js/format.js';
 import { adminJson } from './controls.js';
-import { drawLecture } from './lecture-panel.js';
+import { drawLectures, drawRows } from './lesson-results.js';
+import { summarize, summarizeFarm, threadWords } from './lesson-measure.js';
 
 const OPEN_KEY = 'livedash.lesson.open';
 const USERS = 100;
@@ -69,50 +70,6 @@ function show(state) {
     for (const p of root.querySelectorAll('.lesson-explain')) p.textContent = state.explain?.[p.dataset.step] ?? '';
     drawLectures(state.lectures ?? []);
     drawRows(state.rows ?? []);
-}
-
-function drawLectures(runs) {
-    const box = $('lesson-lectures');
-    box.replaceChildren();
-    box.hidden = runs.length === 0;
-    // One time axis for both pictures, so the eye compares them.
-    const scale = 1.04 * Math.max(1, ...runs.flatMap(r => r.requests.map(q => Math.max(q.doneMs, q.sentMs + q.aloneMs))));
-    for (const r of runs) {
-        const short = r.requests.find(q => q.n === 3) ?? r.requests[r.requests.length - 1];
-        const slower = short.aloneMs > 0 ? short.tookMs / short.aloneMs : 0;
-        const col = el('div', 'lesson-lecture');
-        col.dataset.mode = r.mode;
-        col.dataset.order = r.order.join(',');
-        col.dataset.slower = slower.toFixed(2);
-        const head = el('h3');
-        head.append(el('span', `mode mode-${r.mode}`, r.mode), document.createTextNode(` on ${r.workers === 1 ? 'one worker' : r.workers ? r.workers + ' workers' : 'the thread pool'}, ${r.dbLatencyMs} ms a round trip`));
-        const order = el('p', 'lesson-order');
-        order.append(el('strong', '', `completion order ${r.order.join(', ')}`),
-            document.createTextNode(` · the short request #${short.n} took ${fmtMs(short.tookMs)}, alone ${fmtMs(short.aloneMs)}: `),
-            el('strong', slower >= 1.5 ? 'bad' : '', slower >= 1.05 ? `×${slower.toFixed(1)} slower than alone` : `×${slower.toFixed(2)}, as fast as alone`));
-        const rows = el('div', 'lecture lesson-picture');
-        drawLecture(rows, el('span'), r, scale);
-        col.append(head, order, rows);
-        box.appendChild(col);
-    }
-}
-
-function drawRows(rows) {
-    const body = $('lesson-results').tBodies[0];
-    body.replaceChildren();
-    $('lesson-results').hidden = rows.length === 0;
-    for (const r of rows) {
-        const tr = body.insertRow();
-        tr.dataset.step = String(r.step);
-        tr.dataset.label = r.label;
-        if (r.p50Ms != null) tr.dataset.p50 = String(r.p50Ms);
-        if (r.waitMs != null) tr.dataset.wait = String(r.waitMs);
-        if (r.inAppMs != null) tr.dataset.inapp = String(r.inAppMs);
-        const ms = v => v == null ? '–' : fmtMs(v);
-        tr.append(cell(String(r.step)), cell(r.label), cell(r.rps == null ? '–' : r.rps.toFixed(0), 'num'), cell(ms(r.p50Ms), 'num'), cell(ms(r.p99Ms), 'num'),
-            cell(ms(r.inAppMs), 'num'), cell(ms(r.waitMs), 'num'), cell(r.peakThreads == null ? '–' : String(r.peakThreads), 'num'),
-            cell(r.queued == null ? '–' : String(r.queued), 'num'), cell(r.note ?? '', 'muted'));
-    }
 }
 
 // ---- running the steps (admins) ----
@@ -206,33 +163,6 @@ async function crowd(rows, seconds, onRow) {
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
-function summarize(run, server, ticks) {
-    let threads = 0, queued = 0;
-    for (const t of ticks) {
-        threads = Math.max(threads, t.th);
-        queued = Math.max(queued, t.q);
-    }
-    if (!server.requests) throw new Error('no request reached the server (is the load agent pointed at this server?)');
-    return {
-        rps: server.rps, p50Ms: server.endToEnd.p50Ms, p99Ms: server.endToEnd.p99Ms, errors: run.errors,
-        inAppMs: server.inApp.p50Ms, waitMs: server.waitingForThread?.meanMs ?? null, waitP99: server.waitingForThread?.p99Ms ?? null, sendMs: server.waitingToSend?.meanMs ?? null, peakThreads: threads, queued,
-    };
-}
-
-// The farm's frames carry each second's merged percentiles, not the window's histogram: its p50 and p99 here are the
-// medians of those per-second figures, and its peak threads the most any one instance had.
-function summarizeFarm(run, frames) {
-    const live = (frames ?? []).filter(f => f.p.length);
-    if (!live.length) throw new Error('no farm frame with requests arrived during the farm row (is this instance hearing the farm?)');
-    const median = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-    return {
-        rps: live.reduce((sum, f) => sum + f.rps, 0) / live.length, p50Ms: median(live.map(f => f.p[0])), p99Ms: median(live.map(f => f.p[2])),
-        errors: run.errors, inAppMs: null, waitMs: null, waitP99: null,
-        peakThreads: Math.max(...live.flatMap(f => f.i.filter(l => !l.gone).map(l => l.th))), queued: Math.max(...live.flatMap(f => f.i.filter(l => !l.gone).map(l => l.q))),
-        instances: Math.max(...live.map(f => f.live)),
-    };
-}
-
 const row = (step, label, m, note, explain) => post({ step, label, rps: m.rps, p50Ms: m.p50Ms, p99Ms: m.p99Ms, inAppMs: m.inAppMs, waitMs: m.waitMs, peakThreads: m.peakThreads, queued: m.queued, note, explain });
 
 async function withSettingsRestored(body) {
@@ -252,8 +182,9 @@ async function stepTwo() {
                 + `Requests waited ${fmtMs(m.waitMs)} on average for a thread (p99 ${fmtMs(m.waitP99)}), measured at the socket before our code ran`
                 + (m.sendMs >= 1 ? `, and ${fmtMs(m.sendMs)} more for one to send the response; ` : '; ')
                 + `the pool grew to ${m.peakThreads} threads with up to ${m.queued} work items queued. `
-                + (share && share < 0.6 ? `Our code was only ${(100 * share).toFixed(0)} % of each request's time: the rest was waiting for a thread, while the threads it had sat blocked on the database.`
-                    : 'The pool kept up this time: it had threads enough for this crowd.');
+                + (share && share < 0.6 ? `Our code was only ${(100 * share).toFixed(0)} % of each request's time: the rest was waiting for a thread, while the threads it had sat blocked on the database`
+                    + (m.threads ? `: ${threadWords(m.threads)}.` : '.')
+                    : 'The pool kept up this time: it had threads enough for this crowd.' + (m.threads ? ` ${threadWords(m.threads, true)}.` : ''));
             await row(2, r.label, m, `${m.errors} errors`, explain);
         });
     });
@@ -296,7 +227,8 @@ async function stepFour() {
         say(`Step 4: the same crowd in SyncOverAsync for ${SECONDS.step4} s…`);
         await crowd([{ label: `SyncOverAsync, thread pool, ${USERS} users`, settings: { ...SYNC_POOL, mode: 'SyncOverAsync' } }], SECONDS.step4, async (r, m) => {
             const explain = `SyncOverAsync: end to end p50 ${fmtMs(m.p50Ms)} (p99 ${fmtMs(m.p99Ms)}), ${fmtMs(m.waitMs)} waiting for a thread, ${m.peakThreads} threads, up to ${m.queued} work items queued. `
-                + 'Each request blocks a thread on .GetAwaiter().GetResult() like Sync, and the awaited database call needs another pool thread to finish on: the worst of both.';
+                + 'Each request blocks a thread on .GetAwaiter().GetResult() like Sync, and the awaited database call needs another pool thread to finish on: the worst of both.'
+                + (m.threads ? ` Measured: ${threadWords(m.threads)}.` : '');
             await row(4, r.label, m, m.ended ? `${m.errors} errors; ${m.ended}` : `${m.errors} errors`, m.ended ? `${explain} This time ${m.ended}.` : explain);
         });
     });
