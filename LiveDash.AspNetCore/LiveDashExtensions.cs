@@ -38,6 +38,8 @@ public static class LiveDashExtensions
         services.TryAddSingleton<UnmeasuredPaths>();
         services.TryAddSingleton(sp => new LiveDashFeed(sp.GetRequiredService<TelemetryRecorder>(), sp.GetRequiredService<RecentLatency>(),
             sp.GetRequiredService<TickBroadcaster>(), sp.GetRequiredService<TelemetryAggregator>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IThreadRouteSource, ThreadRouteRecorder>();
+        services.TryAddSingleton<BlockingCapture>();
         services.TryAddSingleton(sp => new ArrivalWatcher(sp.GetRequiredService<TelemetryRecorder>()));
         services.AddHostedService<TelemetryTicker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, LiveDashStartupFilter>());
@@ -63,7 +65,8 @@ public static class LiveDashExtensions
 
     /// <summary>
     /// Maps the dashboard at <paramref name="path"/> (default <see cref="LiveDashOptions.Path"/>), its assets under
-    /// <c>{path}/assets/</c>, the summary at <c>{path}/api/summary?seconds=N</c> and the hub (<see cref="LiveDashOptions.HubPath"/>).
+    /// <c>{path}/assets/</c>, the summary at <c>{path}/api/summary?seconds=N</c>, the blocking capture at
+    /// <c>{path}/api/blocking/capture</c> (unless <see cref="LiveDashOptions.BlockingCapture"/> is off) and the hub (<see cref="LiveDashOptions.HubPath"/>).
     /// With no authorization of the host's on them they answer loopback clients only (403 otherwise); open them
     /// with the returned builder, e.g. <c>.RequireAuthorization("ops")</c>, or <c>.AllowAnonymous()</c> for everyone.
     /// </summary>
@@ -78,7 +81,8 @@ public static class LiveDashExtensions
         var assets = endpoints.MapGet(prefix + "/assets/{**file}", (string file, HttpContext context) => DashboardAssets.Serve(context, file)).ExcludeFromDescription();
         var api = endpoints.MapTelemetrySummaryApi(prefix + "/api/summary");
         var hub = endpoints.MapHub<TelemetryHub>(hubPath);
-        return new LiveDashEndpoints(page, assets, api, hub);
+        var blocking = options.BlockingCapture ? endpoints.MapBlockingCaptureApi(prefix + "/api/blocking/capture") : null;
+        return new LiveDashEndpoints(page, assets, api, hub, blocking);
     }
 
     /// <summary>

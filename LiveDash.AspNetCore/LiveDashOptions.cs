@@ -26,6 +26,12 @@ public sealed class LiveDashOptions
     /// <summary>Stamp arrival at the socket (end to end); off, latency counts from the first middleware.</summary>
     public bool MeasureArrival { get; set; } = true;
 
+    /// <summary>
+    /// Map <c>{path}/api/blocking/capture</c> and show "Find the blocking code" (default on): an N-second sample of every
+    /// thread's stack, on demand only, that names where each endpoint blocks. It costs throughput while it runs, nothing otherwise.
+    /// </summary>
+    public bool BlockingCapture { get; set; } = true;
+
     /// <summary>Path prefixes whose requests are not measured (long-lived connections such as hubs); the LiveDash hub always is not.</summary>
     public IList<string> UnmeasuredPaths { get; } = [];
 
