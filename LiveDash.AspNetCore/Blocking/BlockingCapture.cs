@@ -53,6 +53,8 @@ sealed class BlockingCapture(IThreadRouteSource routes, ILogger<BlockingCapture>
         var thread = new Thread(() =>
         {
             var report = Run(seconds);
+            // The capture allocated tens of MB at once (the owner buffer, the trace's index); hand it back now rather than let the heap keep it.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             s_last = report;
             s_current = null;
             Volatile.Write(ref s_running, 0);
