@@ -6,9 +6,9 @@ using Microsoft.Diagnostics.Tracing.EventPipe;
 namespace LiveDash.AspNetCore;
 
 /// <summary>
-/// Reads a capture's trace: each sampler sample of a thread that was inside a request and outside managed code
-/// ("External": asleep, waiting, in a blocking syscall) is that request's endpoint blocked for a millisecond, at the
-/// call site its stack names.
+/// Reads a capture's trace: each sampler sample of a thread that was inside a request, outside managed code ("External":
+/// asleep, waiting, in a syscall) and under a known blocking call is that request's endpoint blocked for a millisecond,
+/// at the call site its stack names.
 /// </summary>
 static class BlockingAnalysis
 {
@@ -35,7 +35,7 @@ static class BlockingAnalysis
         return [.. endpoints.OrderByDescending(e => e.BlockedSamples)];
     }
 
-    /// <summary>Classifies one sample's managed stack (innermost frame first); null when it has no frames.</summary>
+    /// <summary>Classifies one sample's managed stack (innermost frame first); null when no known blocking call is on it.</summary>
     /// <param name="handler">The endpoint's handler (runtime name), for frames of a generated delegate it was inlined into.</param>
     internal static BlockedSample? Classify(string route, string? handler, IReadOnlyList<(string Method, string? Module)> frames)
     {
@@ -57,7 +57,8 @@ static class BlockingAnalysis
             // The blocking call nearest the app's frame is the one its code made (GetResult, not the event it waits on).
             if (FrameNames.Blocking(method) is { } call) blocking = call;
         }
-        blocking ??= FrameNames.Short(frames[0].Method);
+        // Outside managed code with no blocking call on the stack is native work (an allocation, the GC, a hash), not a wait.
+        if (blocking is null) return null;
         var stack = frames.Take(StackFrames).Select(f => FrameNames.IsApp(f.Method, f.Module) ? FrameNames.Readable(f.Method, route) : f.Method).ToArray();
         return new BlockedSample(route, app ?? "(no app frame)", blocking, stack);
     }

@@ -52,6 +52,20 @@ static partial class FrameNames
         ("System.IO.FileStream", "Write", "FileStream.Write"),
         ("System.IO.RandomAccess", "Read", "RandomAccess.Read"),
         ("System.Diagnostics.Process", "WaitForExit", "Process.WaitForExit"),
+        // The runtime's own system calls, for blocking I/O through APIs not listed above.
+        ("Interop+Sys", "Read", "read (syscall)"),
+        ("Interop+Sys", "Write", "write (syscall)"),
+        ("Interop+Sys", "Receive", "recv (syscall)"),
+        ("Interop+Sys", "Send", "send (syscall)"),
+        ("Interop+Sys", "Poll", "poll (syscall)"),
+        ("Interop+Sys", "Connect", "connect (syscall)"),
+        ("Interop+Sys", "Accept", "accept (syscall)"),
+        ("Interop+Sys", "FSync", "fsync (syscall)"),
+        ("Interop+Sys", "LockFileRegion", "fcntl lock (syscall)"),
+        ("Interop+Sys", "FLock", "flock (syscall)"),
+        ("Interop+Kernel32", "WaitFor", "WaitForSingleObject"),
+        ("Interop+Kernel32", "ReadFile", "ReadFile"),
+        ("Interop+Winsock", "recv", "recv"),
     ];
 
     /// <summary>A frame's name without its parameter list, e.g. <c>System.Threading.Thread.Sleep</c>.</summary>

@@ -70,12 +70,18 @@ public class FrameNamesTests
     }
 
     [Fact]
-    public void AnUnknownBlockingCallIsNamedByItsInnermostFrame()
+    public void ASyscallUnderAnotherApiIsNamedForTheSyscall()
     {
         var sample = BlockingAnalysis.Classify("/file", null, [F("Interop+Sys.Read"), F("Shop.Files.Slurp", "Shop")]);
-        Assert.Equal("Interop.Sys.Read", sample!.Value.BlockingFrame);
+        Assert.Equal("read (syscall)", sample!.Value.BlockingFrame);
         Assert.Equal("Shop.Files.Slurp", sample.Value.AppFrame);
     }
+
+    [Fact]
+    public void NativeWorkWithNoBlockingCallIsNotBlocking() =>
+        // An allocation's slow path runs in the runtime (the sampler says "External") but waits on nothing.
+        Assert.Null(BlockingAnalysis.Classify("/async", null,
+            [F("System.Runtime.CompilerServices.AsyncTaskMethodBuilder`1.GetStateMachineBox"), F("Program+<>c.<<Main>$>b__0_3", "MinimalApi")]));
 
     [Fact]
     public void SitesAreRankedWithTheirShareOfTheEndpointsBlockedSamples()
