@@ -14,6 +14,8 @@ static class BlockingAnalysis
 {
     internal const int SitesPerEndpoint = 5;
     const int StackFrames = 24;
+    const int CallersShown = 6;
+    const int MaxStackFrames = 80;
 
     /// <summary>One blocked sample, already read as a person would: the app's frame, the blocking call, the stack.</summary>
     internal readonly record struct BlockedSample(string Route, string AppFrame, string BlockingFrame, string[] Stack);
@@ -59,7 +61,9 @@ static class BlockingAnalysis
         }
         // Outside managed code with no blocking call on the stack is native work (an allocation, the GC, a hash), not a wait.
         if (blocking is null) return null;
-        var stack = frames.Take(StackFrames).Select(f => FrameNames.IsApp(f.Method, f.Module) ? FrameNames.Readable(f.Method, route) : f.Method).ToArray();
+        // Down to the app's frame and a few of its callers, however deep the driver's frames above it go.
+        var appAt = app is null ? 0 : frames.ToList().FindIndex(f => FrameNames.IsGeneratedDelegate(f.Method) || FrameNames.IsApp(f.Method, f.Module));
+        var stack = frames.Take(Math.Min(MaxStackFrames, Math.Max(StackFrames, appAt + CallersShown + 1))).Select(f => FrameNames.IsApp(f.Method, f.Module) ? FrameNames.Readable(f.Method, route) : f.Method).ToArray();
         return new BlockedSample(route, app ?? "(no app frame)", blocking, stack);
     }
 
