@@ -19,8 +19,8 @@ sealed class BlockingCapture(IThreadRouteSource routes, ILogger<BlockingCapture>
 
     /// <summary>
     /// Throughput lost while a capture runs, in percent, as bench/blocking-capture.sh measured it on the sample (2 cores; 60
-    /// clients blocked on /blocking, /sync-over-async and /lock, 300 on /async keeping the cores busy: 6,076 req/s before,
-    /// 5,174 during a 6 s capture); shown beside the button.
+    /// clients blocked on /blocking, /sync-over-async and /lock, 300 on /async keeping the cores busy): 15% and 8% in two
+    /// runs (6,076 → 5,174 and 6,207 → 5,708 req/s during a 6 s capture); the larger is shown beside the button.
     /// </summary>
     public const int CostPercent = 15;
 
