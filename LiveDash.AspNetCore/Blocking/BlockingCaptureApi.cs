@@ -6,7 +6,7 @@ namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// <c>POST {path}/api/blocking/capture?seconds=N</c> runs a capture (1..30 s, default 5) and answers its result when it ends
-/// (409 while another runs); <c>GET {path}/api/blocking/capture</c> answers the last result (404 before the first).
+/// (409 while another runs); <c>GET {path}/api/blocking/capture</c> answers the last result (204 before the first).
 /// </summary>
 static class BlockingCaptureApi
 {
@@ -25,9 +25,8 @@ static class BlockingCaptureApi
             // The capture goes on if the client leaves; the wait holds no thread.
             return Results.Ok(await done.WaitAsync(context.RequestAborted));
         }).ExcludeFromDescription();
-        group.MapGet("", (BlockingCapture capture) => capture.Last is { } last
-            ? Results.Ok(last)
-            : Problem(StatusCodes.Status404NotFound, capture.Current is null ? "no capture yet: POST here to run one" : "the first capture is still running", null))
+        // No capture yet is an empty state, not an error: 204, so a dashboard that asks on load logs nothing.
+        group.MapGet("", (BlockingCapture capture) => capture.Last is { } last ? Results.Ok(last) : Results.NoContent())
             .ExcludeFromDescription();
         return group;
     }

@@ -104,9 +104,9 @@ export function wireBlockingPanel(panel, { headers = {} } = {}) {
     }
 
     button.addEventListener('click', run);
-    // The last capture's result, if any (404 before the first).
+    // The last capture's result, if any (204 before the first).
     fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
-        .then(r => r.ok ? r.json() : null)
+        .then(r => r.status === 200 ? r.json() : null)
         .then(report => { if (report && panel.dataset.state === 'idle') render(report); })
         .catch(() => { });
 }

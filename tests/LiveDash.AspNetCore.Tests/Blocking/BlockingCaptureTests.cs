@@ -125,7 +125,7 @@ public class BlockingCaptureTests
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("seconds", body.GetProperty("field").GetString());
         using var none = await app.Client.GetAsync("livedash/api/blocking/capture");
-        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, none.StatusCode);
     }
 
     [Fact]
