@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace LiveDash.AspNetCore;
 
@@ -19,6 +20,8 @@ static class DashboardPage
         var names = string.Join(",", labels.Names);
         var assets = prefix + "/assets/";
         string A(string s) => WebUtility.HtmlEncode(s);
+        var blocking = context.RequestServices.GetRequiredService<IOptions<LiveDashOptions>>().Value.BlockingCapture
+            ? LiveDashPanels.Blocking(prefix + "/api/blocking/capture") : "";
         var html = $$"""
             <!doctype html>
             <html lang="en">
@@ -94,6 +97,7 @@ static class DashboardPage
                   <header><h2>Latency histogram</h2><span class="muted">requests per end-to-end latency band, last 10 s</span></header>
                   <div class="chart"><canvas id="c-histogram"></canvas></div>
                 </article>
+                {{blocking}}
                 <article class="panel wide" id="client-panel" hidden>
                   <header><h2>Client vs server</h2><span class="muted">latest figures a load run reported, beside the server's</span></header>
                   <table class="grid" id="clients">
@@ -112,4 +116,26 @@ static class DashboardPage
             """;
         return Results.Content(html, "text/html; charset=utf-8");
     }
+}
+
+/// <summary>Markup of the library's panels, for a host page of its own that hosts them beside its panels.</summary>
+public static class LiveDashPanels
+{
+    /// <summary>
+    /// "Find the blocking code": the markup <c>js/blocking.js</c> (<c>wireBlockingPanel</c>) drives, for a host page that hosts the
+    /// library's panels; <paramref name="captureUrl"/> is <c>{path}/api/blocking/capture</c>.
+    /// </summary>
+    public static string Blocking(string captureUrl) => $"""
+        <article class="panel wide" id="blocking-panel" data-url="{WebUtility.HtmlEncode(captureUrl)}" data-state="idle" data-sites="0">
+          <header><h2>Where they block</h2><span class="muted">samples every thread's stack for a few seconds, then names, per endpoint, the first frame of the app's own code and the blocking call beneath it</span></header>
+          <div class="toolbar">
+            <button type="button" id="blocking-start">Find the blocking code</button>
+            <label>seconds <input type="number" id="blocking-seconds" min="1" max="{BlockingCapture.MaxSeconds}" value="{BlockingCapture.DefaultSeconds}"></label>
+            <span class="muted" id="blocking-cost">costs about {BlockingCapture.CostPercent}% of throughput while it runs, nothing otherwise</span>
+            <progress id="blocking-progress" max="100" value="0" hidden></progress>
+            <span id="blocking-msg" class="muted" role="status"></span>
+          </div>
+          <div id="blocking-result"></div>
+        </article>
+        """;
 }

@@ -37,7 +37,8 @@ public static class LiveDashEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the dashboard at <paramref name="path"/> (default <see cref="LiveDashOptions.Path"/>), its assets under
-    /// <c>{path}/assets/</c>, the summary at <c>{path}/api/summary?seconds=N</c> and the hub (<see cref="LiveDashOptions.HubPath"/>).
+    /// <c>{path}/assets/</c>, the summary at <c>{path}/api/summary?seconds=N</c>, the blocking capture at
+    /// <c>{path}/api/blocking/capture</c> (unless <see cref="LiveDashOptions.BlockingCapture"/> is off) and the hub (<see cref="LiveDashOptions.HubPath"/>).
     /// With no authorization of the host's on them they answer local clients only (403 otherwise; see <see cref="LiveDashEndpoints"/>); open them
     /// with the returned builder, e.g. <c>.RequireAuthorization("ops")</c>, or <c>.AllowAnonymous()</c> for everyone.
     /// </summary>
@@ -55,7 +56,8 @@ public static class LiveDashEndpointRouteBuilderExtensions
         var assets = endpoints.MapGet(prefix + "/assets/{**file}", (string file, HttpContext context) => DashboardAssets.Serve(context, file)).ExcludeFromDescription();
         var api = endpoints.MapTelemetrySummaryApi(prefix + "/api/summary");
         var hub = endpoints.MapHub<TelemetryHub>(hubPath);
-        return new LiveDashEndpoints(page, assets, api, hub);
+        var blocking = options.BlockingCapture ? endpoints.MapBlockingCaptureApi(prefix + "/api/blocking/capture") : null;
+        return new LiveDashEndpoints(page, assets, api, hub, blocking);
     }
 
 }

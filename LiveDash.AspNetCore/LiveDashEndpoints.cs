@@ -10,7 +10,7 @@ namespace LiveDash.AspNetCore;
 
 /// <summary>
 /// The endpoints <c>MapLiveDash</c> maps. Conventions added here apply to all of them; <see cref="Page"/>,
-/// <see cref="Assets"/>, <see cref="Api"/> and <see cref="Hub"/> take conventions of their own (e.g. a public
+/// <see cref="Assets"/>, <see cref="Api"/>, <see cref="Hub"/> and <see cref="Blocking"/> take conventions of their own (e.g. a public
 /// dashboard with an admin-only summary). An endpoint with no authorization metadata of the host's
 /// (<c>RequireAuthorization</c>, <c>AllowAnonymous</c>) answers local clients only, and 403 to the rest.
 /// </summary>
@@ -26,12 +26,14 @@ public sealed class LiveDashEndpoints : IEndpointConventionBuilder
 {
     const string HowToOpen = "Open it on the machine itself (http://localhost), or let the host decide who may see it: app.MapLiveDash().RequireAuthorization(\"policy\"), or .AllowAnonymous() for everyone.";
 
-    internal LiveDashEndpoints(IEndpointConventionBuilder page, IEndpointConventionBuilder assets, IEndpointConventionBuilder api, IEndpointConventionBuilder hub)
+    internal LiveDashEndpoints(IEndpointConventionBuilder page, IEndpointConventionBuilder assets, IEndpointConventionBuilder api, IEndpointConventionBuilder hub,
+        IEndpointConventionBuilder? blocking = null)
     {
         Page = page;
         Assets = assets;
         Api = api;
         Hub = hub;
+        Blocking = blocking ?? new NoEndpoints();
         foreach (var endpoint in All) endpoint.Finally(GuardLoopback);
     }
 
@@ -47,7 +49,13 @@ public sealed class LiveDashEndpoints : IEndpointConventionBuilder
     /// <summary>The SignalR hub the dashboards read ticks from.</summary>
     public IEndpointConventionBuilder Hub { get; }
 
-    IEnumerable<IEndpointConventionBuilder> All => [Page, Assets, Api, Hub];
+    /// <summary>
+    /// <c>POST</c> and <c>GET {path}/api/blocking/capture</c>: a capture that names where each endpoint's threads block
+    /// (none when <see cref="LiveDashOptions.BlockingCapture"/> is off). It samples the whole process, so give it to operators only.
+    /// </summary>
+    public IEndpointConventionBuilder Blocking { get; }
+
+    IEnumerable<IEndpointConventionBuilder> All => [Page, Assets, Api, Hub, Blocking];
 
     /// <inheritdoc />
     public void Add(Action<EndpointBuilder> convention)
@@ -100,6 +108,14 @@ public sealed class LiveDashEndpoints : IEndpointConventionBuilder
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         return IPAddress.IsLoopback(address);
+    }
+
+    /// <summary>Stands for endpoints the options left out: conventions on it apply to nothing.</summary>
+    sealed class NoEndpoints : IEndpointConventionBuilder
+    {
+        public void Add(Action<EndpointBuilder> convention) { }
+
+        public void Finally(Action<EndpointBuilder> finallyConvention) { }
     }
 
     static Task Refuse(HttpContext context, string reason) => Results.Problem(

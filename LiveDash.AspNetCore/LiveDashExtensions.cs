@@ -39,6 +39,8 @@ public static class LiveDashServiceCollectionExtensions
         services.TryAddSingleton(sp => new LiveDashFeed(sp.GetRequiredService<TelemetryRecorder>(), sp.GetRequiredService<RecentLatency>(),
             sp.GetRequiredService<TickBroadcaster>(), sp.GetRequiredService<TelemetryAggregator>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<RecentThreadTime>(), sp.GetRequiredService<EndpointThreadTime>().Routes));
+        services.TryAddSingleton<IThreadRouteSource, ThreadRouteRecorder>();
+        services.TryAddSingleton<BlockingCapture>();
         services.TryAddSingleton(sp => new ArrivalWatcher(sp.GetRequiredService<TelemetryRecorder>()));
         services.AddHostedService<TelemetryTicker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, LiveDashStartupFilter>());

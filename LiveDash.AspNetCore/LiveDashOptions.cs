@@ -37,6 +37,12 @@ public sealed class LiveDashOptions
     /// <summary>Endpoints shown by name in the threads-held figures (the busiest; the rest add up as "other"); 1 to 64, default 8.</summary>
     public int ThreadTimeRoutes { get; set; } = 8;
 
+    /// <summary>
+    /// Map <c>{path}/api/blocking/capture</c> and show "Find the blocking code" (default on): an N-second sample of every
+    /// thread's stack, on demand only, that names where each endpoint blocks. It costs throughput while it runs, nothing otherwise.
+    /// </summary>
+    public bool BlockingCapture { get; set; } = true;
+
     /// <summary>Path prefixes whose requests are not measured (long-lived connections such as hubs); the LiveDash hub always is not.</summary>
     public IList<string> UnmeasuredPaths { get; } = [];
 
@@ -75,5 +81,8 @@ public sealed class LiveDashOptions
         target.ServiceName = ServiceName;
         target.ServiceInstanceId = ServiceInstanceId;
         target.TrustUnixSocket = TrustUnixSocket;
+        target.MeasureThreadTime = MeasureThreadTime;
+        target.ThreadTimeRoutes = ThreadTimeRoutes;
+        target.BlockingCapture = BlockingCapture;
     }
 }

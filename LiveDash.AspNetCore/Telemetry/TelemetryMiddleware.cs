@@ -42,6 +42,8 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         RequestTimeline.Current = timeline;
         TelemetryActivities.RequestArrived(timeline, labels);
         recorder.RequestStarted();
+        // Only while a blocking capture runs: which thread runs which request (one volatile read otherwise).
+        var owner = ThreadRouteRecorder.Active ? ThreadRouteRecorder.Enter() : null;
         var failed = false;
         try
         {
@@ -54,6 +56,7 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         }
         finally
         {
+            if (owner is not null) ThreadRouteRecorder.Leave(owner, context);
             timeline.Finish(Stopwatch.GetTimestamp(), failed && !context.Response.HasStarted ? 500 : context.Response.StatusCode, failed);
             if (measureThreads)
             {

@@ -8,7 +8,7 @@ builder.Services.AddLiveDash();   // the recorder, a tick every 250 ms, the hub,
 builder.WebHost.UseLiveDash();    // stamps each request's arrival at the socket, before any thread runs for it
 
 var app = builder.Build();
-app.MapLiveDash("/livedash");     // dashboard, hub and /livedash/api/summary: loopback clients only, unless opened
+app.MapLiveDash("/livedash");     // dashboard, hub, /livedash/api/summary and the blocking capture: local clients only, unless opened
 
 app.MapGet("/blocking", () =>
 {

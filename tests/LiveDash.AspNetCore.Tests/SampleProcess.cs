@@ -11,6 +11,8 @@ sealed class SampleProcess : IAsyncDisposable
     readonly System.Text.StringBuilder _output = new();
 
     public Uri BaseAddress { get; }
+
+    public int ProcessId => _process.Id;
     public HttpClient Client { get; }
 
     SampleProcess(Process process, Uri baseAddress)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Antiforgery;
 namespace LiveDash.Admin;
 
 /// <summary>
-/// Every state change under /admin/api made with the admin cookie (the dashboard's own calls) must carry the
+/// Every state change under /admin/api (and the library's admin-only APIs under /livedash/api) made with the admin cookie (the dashboard's own calls) must carry the
 /// antiforgery token in the <see cref="TokenHeader"/> header, and a JSON body must say so in its Content-Type:
 /// a page on another site (or another port of this host) can neither read the token nor send JSON without a
 /// preflight. Callers with credentials in the Authorization header (HTTP Basic) are not cookie-driven and pass.
@@ -17,7 +17,8 @@ sealed class AdminApiProtection(RequestDelegate next, IAntiforgery antiforgery)
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        return !request.Path.StartsWithSegments("/admin/api") || IsSafe(request.Method) || request.Headers.Authorization.Count > 0
+        return !(request.Path.StartsWithSegments("/admin/api") || request.Path.StartsWithSegments(Telemetry.TelemetryExtensions.DashboardPath + "/api"))
+            || IsSafe(request.Method) || request.Headers.Authorization.Count > 0
             || context.User.Identity?.IsAuthenticated != true
             ? next(context)
             : CheckAsync(context);

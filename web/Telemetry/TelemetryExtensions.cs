@@ -78,14 +78,21 @@ public static class TelemetryExtensions
             .WithTracing(tracing => tracing.AddNpgsql())
             .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation()));
 
-    /// <summary>The store's /dashboard is public, so the hub and assets are open to all; the library's own page and summary are for admins.</summary>
+    /// <summary>
+    /// The store's /dashboard is public, so the hub and assets are open to all; the library's own page, summary and blocking
+    /// capture are for admins (the capture's POST with the admin cookie also needs the antiforgery header: <see cref="AdminApiProtection"/>).
+    /// </summary>
     public static void ForStore(this LiveDashEndpoints livedash)
     {
         livedash.Hub.AllowAnonymous();
         livedash.Assets.AllowAnonymous();
         livedash.Page.RequireAuthorization(AdminExtensions.ApiPolicy);
         livedash.Api.RequireAuthorization(AdminExtensions.ApiPolicy);
+        livedash.Blocking.RequireAuthorization(AdminExtensions.ApiPolicy);
     }
+
+    /// <summary>The library's blocking capture, as the store maps it.</summary>
+    public const string BlockingCapturePath = DashboardPath + "/api/blocking/capture";
 
     /// <summary>Settings changes and resets become the dashboards' markers; the database pool joins the "LiveDash" meter.</summary>
     public static void UseTelemetry(this WebApplication app)

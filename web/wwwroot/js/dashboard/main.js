@@ -5,6 +5,7 @@
 import { $ } from '../../_content/LiveDash.AspNetCore/js/format.js';
 import { renderModes, showMode } from '../../_content/LiveDash.AspNetCore/js/figures.js';
 import { startDashboard } from '../../_content/LiveDash.AspNetCore/js/dashboard.js';
+import { wireBlockingPanel } from '../../_content/LiveDash.AspNetCore/js/blocking.js';
 import { wireAdminControls } from './controls.js';
 import { wireLoadPanel } from './load-panel.js';
 import { wireFarmPanel } from './farm-panel.js';
@@ -35,6 +36,8 @@ startDashboard(root, {
         if (root.dataset.admin === 'true') {
             wireAdminControls();
             wireLoadPanel();
+            // Admin-only: a change made with the admin cookie carries the antiforgery token.
+            wireBlockingPanel($('blocking-panel'), { headers: { 'X-CSRF-TOKEN': document.querySelector('meta[name="csrf-token"]')?.content ?? '' } });
         }
     },
 });
