@@ -49,6 +49,7 @@ public class OptionsTests
                 {
                     var t when t == typeof(string) => (object)("/x-" + property.Name),
                     var t when t == typeof(bool) => !(bool)property.GetValue(o)!,
+                    var t when t == typeof(int) => (int)property.GetValue(o)! + 3,
                     var t when t.IsEnum => Enum.GetValues(t).Cast<object>().Last(),
                     var t when t == typeof(IList<string>) => null,
                     var t => throw new InvalidOperationException($"set {property.Name} ({t}) in this test"),
