@@ -53,6 +53,7 @@ up_farm() { # port instances otel(0|1)
     case ";${conn,,}" in *";maximum pool size="*|*";maxpoolsize="*) ;; *) conn="${conn%;};Maximum Pool Size=$((250 / n))" ;; esac
     setup_assets
     build "$ROOT/web/LiveDash.Web.csproj"
+    secure_state
     if [ "$otel" -eq 1 ]; then start_otel_dashboard "$port"; fi
     local url="http://127.0.0.1:$port" cfg="$STATE/haproxy-$port.cfg" proxy_pid="" app_pids=()
     AGENT_PID=""
