@@ -25,6 +25,7 @@ builder.Services.AddRazorPages();
 var app = builder.Build();
 
 app.UseTelemetry();
+app.UseTrustedProxy();
 app.UseSiteErrors();
 app.UseSecurityHeaders();
 app.UseStoreUnavailableAnswers();

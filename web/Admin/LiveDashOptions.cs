@@ -25,6 +25,8 @@ public sealed class LiveDashOptions : IValidatedOptions
     public string? InstanceUrl { get; set; }
     /// <summary>The load balancer's stats page, linked from the dashboard when set.</summary>
     public string? ProxyStatsUrl { get; set; }
+    /// <summary>The one address whose X-Forwarded-For is believed (the farm's HAProxy connects from it); unset: none.</summary>
+    public string? TrustedProxy { get; set; }
 
     public StoreMode StartMode => StoreModes.TryParse(Mode, out var mode) ? mode : StoreMode.Async;
 
@@ -36,6 +38,8 @@ public sealed class LiveDashOptions : IValidatedOptions
             yield return $"{section}:Mode must be one of {string.Join(", ", Enum.GetNames<StoreMode>())}, got '{Site.ApiProblem.Excerpt(Mode)}'";
         if (RuntimeSettings.Validate(new SettingsUpdate(DbLatencyMs: DbLatencyMs, MinThreads: MinThreads, Workers: Workers)) is { } error)
             yield return $"{section}:{char.ToUpperInvariant(error.Field[0])}{error.Field[1..]}: {error.Message}";
+        if (!string.IsNullOrEmpty(TrustedProxy) && !System.Net.IPAddress.TryParse(TrustedProxy, out _))
+            yield return $"{section}:TrustedProxy must be one IP address (the proxy's), got '{Site.ApiProblem.Excerpt(TrustedProxy)}'";
     }
 
     /// <summary>LIVEDASH_ADMIN_PASSWORD and LIVEDASH_FARM where LiveDash:AdminPassword and LiveDash:Farm are unset.</summary>
