@@ -31,6 +31,7 @@ app.UseSecurityHeaders();
 app.UseStoreUnavailableAnswers();
 app.UseStaticFiles();
 app.UseRouting();
+app.UseStoreAdmission();
 app.UseStoreWorkers();
 app.UseTelemetryHandlerStart();
 app.UseAnonymousFastPath();

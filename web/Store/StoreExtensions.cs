@@ -19,6 +19,7 @@ public static class StoreExtensions
         builder.Services.AddSingleton(database.SeedRows());
         builder.Services.AddSingleton(sp => new RuntimeSettings(sp.GetRequiredService<IOptions<LiveDashOptions>>().Value.InitialSettings));
         builder.Services.AddSingleton<StoreService>();
+        builder.Services.AddSingleton<StoreAdmission>();
         builder.Services.AddSingleton<StoreHealth>();
         builder.Services.AddSingleton<StoreSeeding>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSeeding>());
