@@ -38,6 +38,7 @@ public static class StoreExtensions
     {
         var connectionString = PostgresConnection.Build(database.PostgresConnection!);
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddSingleton(_ => new PostgresProbe(connectionString));
         builder.Services.AddSingleton<IStoreBackend, PostgresStore>();
     }
 
