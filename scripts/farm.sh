@@ -4,6 +4,9 @@
 # HAProxy in front of app-1..app-N: round robin, health checks on /api/health, stats at /haproxy?stats.
 # A browser is kept on one instance by a cookie (SignalR's negotiate and connect must meet the same one);
 # clients without cookies (hey, the load runner) are spread request by request.
+# It connects to the instances from an address of its own, the one address whose X-Forwarded-For they believe,
+# so the sign-in throttle counts each real client, and a header forged straight to an instance counts for nothing.
+FARM_PROXY_SOURCE=127.0.0.9
 write_haproxy_config() { # file port instances
     local file=$1 port=$2 n=$3 i
     {
@@ -29,7 +32,7 @@ write_haproxy_config() { # file port instances
         echo "    http-check expect status 200"
         # A starved Sync instance answers its health check late, not never: give it 5 s before taking it out.
         echo "    timeout check 5s"
-        echo "    default-server inter 1s fall 3 rise 2"
+        echo "    default-server inter 1s fall 3 rise 2 source $FARM_PROXY_SOURCE"
         echo "    cookie LIVEDASH_APP insert indirect nocache httponly"
         for i in $(seq 1 "$n"); do echo "    server app-$i 127.0.0.1:$((port + i)) check cookie app-$i"; done
     } > "$file"
@@ -53,6 +56,7 @@ up_farm() { # port instances otel(0|1)
     case ";${conn,,}" in *";maximum pool size="*|*";maxpoolsize="*) ;; *) conn="${conn%;};Maximum Pool Size=$((250 / n))" ;; esac
     setup_assets
     build "$ROOT/web/LiveDash.Web.csproj"
+    secure_state
     if [ "$otel" -eq 1 ]; then start_otel_dashboard "$port"; fi
     local url="http://127.0.0.1:$port" cfg="$STATE/haproxy-$port.cfg" proxy_pid="" app_pids=()
     AGENT_PID=""
@@ -73,7 +77,7 @@ up_farm() { # port instances otel(0|1)
         local i=$1
         ConnectionStrings__Postgres="$conn" LiveDash__StateDir="$STATE" ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}" \
             LiveDash__Farm="${LIVEDASH_FARM:-default}" LiveDash__Instance="app-$i" LiveDash__InstanceUrl="http://127.0.0.1:$((port + i))" \
-            LiveDash__ProxyStatsUrl="$url/haproxy?stats" \
+            LiveDash__ProxyStatsUrl="$url/haproxy?stats" LiveDash__TrustedProxy="$FARM_PROXY_SOURCE" \
             "$WEB_APP" --urls "http://127.0.0.1:$((port + i))" --contentRoot "$ROOT/web" &
         app_pids+=($!)
     }

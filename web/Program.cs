@@ -25,11 +25,13 @@ builder.Services.AddRazorPages();
 var app = builder.Build();
 
 app.UseTelemetry();
+app.UseTrustedProxy();
 app.UseSiteErrors();
 app.UseSecurityHeaders();
 app.UseStoreUnavailableAnswers();
 app.UseStaticFiles();
 app.UseRouting();
+app.UseStoreAdmission();
 app.UseStoreWorkers();
 app.UseTelemetryHandlerStart();
 app.UseAnonymousFastPath();

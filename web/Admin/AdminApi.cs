@@ -4,7 +4,8 @@ using LiveDash.Site;
 
 namespace LiveDash.Admin;
 
-public record SettingsBody(string Mode, int DbLatencyMs, int MinThreads, int Workers = 0);
+public record SettingsBody(string Mode, int DbLatencyMs, int MinThreads, int Workers = 0,
+    int MaxInFlight = RuntimeSettings.DefaultMaxInFlight, int MaxQueued = RuntimeSettings.DefaultMaxQueued);
 
 /// <summary>GET/PUT /admin/api/settings, POST /admin/api/reset, GET /admin/api/changes (HTTP Basic, user admin).</summary>
 public static class AdminApi
@@ -35,7 +36,7 @@ public static class AdminApi
             StoreApi.HealthAsync(backend, health, settings, withDetails: true, ct));
     }
 
-    static SettingsBody Body(SettingsSnapshot s) => new(s.Mode.ToString(), s.DbLatencyMs, s.MinThreads, s.Workers);
+    static SettingsBody Body(SettingsSnapshot s) => new(s.Mode.ToString(), s.DbLatencyMs, s.MinThreads, s.Workers, s.MaxInFlight, s.MaxQueued);
 
     /// <summary>Reads a partial settings object strictly: unknown fields and wrong types are named in the error.</summary>
     internal static async Task<(SettingsUpdate? Update, SettingsError? Error)> ReadUpdate(HttpRequest request)
@@ -52,7 +53,7 @@ public static class AdminApi
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                return (null, new SettingsError("body", "the body must be a JSON object with any of mode, dbLatencyMs, minThreads, workers"));
+                return (null, new SettingsError("body", "the body must be a JSON object with any of mode, dbLatencyMs, minThreads, workers, maxInFlight, maxQueued"));
             var update = new SettingsUpdate();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var property in doc.RootElement.EnumerateObject())
@@ -79,8 +80,16 @@ public static class AdminApi
                         if (WholeNumber(property, "workers", $"from 0 (the .NET thread pool) to {RuntimeSettings.MaxWorkers}", out var workers) is { } badWorkers) return (null, badWorkers);
                         update = update with { Workers = workers };
                         break;
+                    case "maxinflight":
+                        if (WholeNumber(property, "maxInFlight", $"from 1 to {RuntimeSettings.MaxAdmission}", out var maxInFlight) is { } badInFlight) return (null, badInFlight);
+                        update = update with { MaxInFlight = maxInFlight };
+                        break;
+                    case "maxqueued":
+                        if (WholeNumber(property, "maxQueued", $"from 0 to {RuntimeSettings.MaxAdmission}", out var maxQueued) is { } badQueued) return (null, badQueued);
+                        update = update with { MaxQueued = maxQueued };
+                        break;
                     default:
-                        return (null, new SettingsError(Site.ApiProblem.Excerpt(property.Name), $"unknown setting '{Site.ApiProblem.Excerpt(property.Name)}'; the settings are mode, dbLatencyMs, minThreads, workers"));
+                        return (null, new SettingsError(Site.ApiProblem.Excerpt(property.Name), $"unknown setting '{Site.ApiProblem.Excerpt(property.Name)}'; the settings are mode, dbLatencyMs, minThreads, workers, maxInFlight, maxQueued"));
                 }
             }
             return (update, null);

@@ -40,7 +40,7 @@ public static class AdminExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireRole("admin"))
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiScheme).RequireRole("admin"));
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StateDirectory.Resolve(options.StateDir, builder.Environment), "keys")));
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(PrivateFiles.KeysDirectory(StateDirectory.Resolve(options.StateDir, builder.Environment)));
     }
 
     /// <summary>After authentication: cookie-authenticated changes under /admin/api need the antiforgery header.</summary>

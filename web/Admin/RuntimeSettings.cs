@@ -3,12 +3,15 @@ namespace LiveDash.Admin;
 public enum StoreMode { Sync, Async, SyncOverAsync }
 
 /// <param name="Workers">0 = the .NET thread pool serves the store; 1..64 = that many dedicated worker threads.</param>
-public record SettingsSnapshot(StoreMode Mode, int DbLatencyMs, int MinThreads, int Workers = 0);
+/// <param name="MaxInFlight">Store requests worked on at once; more wait in a queue of <paramref name="MaxQueued"/>, and beyond it get 503.</param>
+public record SettingsSnapshot(StoreMode Mode, int DbLatencyMs, int MinThreads, int Workers = 0,
+    int MaxInFlight = RuntimeSettings.DefaultMaxInFlight, int MaxQueued = RuntimeSettings.DefaultMaxQueued);
 
 public record SettingsChange(DateTimeOffset At, string Channel, string Field, string OldValue, string NewValue);
 
 /// <summary>Values a settings change asks for; null = leave as is.</summary>
-public record SettingsUpdate(StoreMode? Mode = null, int? DbLatencyMs = null, int? MinThreads = null, int? Workers = null);
+public record SettingsUpdate(StoreMode? Mode = null, int? DbLatencyMs = null, int? MinThreads = null, int? Workers = null,
+    int? MaxInFlight = null, int? MaxQueued = null);
 
 /// <summary>
 /// The settings that change while the app runs. Read on every request (a volatile reference read,
@@ -19,6 +22,10 @@ public sealed class RuntimeSettings
     public const int MaxDbLatencyMs = 5000;
     public const int MaxMinThreads = 1000;
     public const int MaxWorkers = 64;
+    /// <summary>Above any crowd the lesson, the tests or the benchmarks send (200 closed-loop clients at most), so Sync still starves.</summary>
+    public const int DefaultMaxInFlight = 200;
+    public const int DefaultMaxQueued = 100;
+    public const int MaxAdmission = 10_000;
     const int ChangeLogCapacity = 500;
 
     readonly object _writeLock = new();
@@ -30,7 +37,7 @@ public sealed class RuntimeSettings
     public RuntimeSettings(SettingsSnapshot initial)
     {
         ThreadPool.GetMinThreads(out _defaultMinWorkers, out _defaultMinIo);
-        var error = Validate(new SettingsUpdate(initial.Mode, initial.DbLatencyMs, initial.MinThreads, initial.Workers));
+        var error = Validate(new SettingsUpdate(initial.Mode, initial.DbLatencyMs, initial.MinThreads, initial.Workers, initial.MaxInFlight, initial.MaxQueued));
         if (error is not null) throw new ArgumentException(error.Message, error.Field);
         _current = initial with { MinThreads = 0 };
         if (initial.MinThreads != 0) Apply(new SettingsUpdate(MinThreads: initial.MinThreads), "startup");
@@ -59,6 +66,10 @@ public sealed class RuntimeSettings
             return new SettingsError("minThreads", $"minThreads must be between 0 (runtime default) and {MaxMinThreads}, got {update.MinThreads}");
         if (update.Workers is < 0 or > MaxWorkers)
             return new SettingsError("workers", $"workers must be between 0 (the .NET thread pool) and {MaxWorkers} (dedicated worker threads), got {update.Workers}");
+        if (update.MaxInFlight is < 1 or > MaxAdmission)
+            return new SettingsError("maxInFlight", $"maxInFlight must be between 1 and {MaxAdmission} (store requests worked on at once), got {update.MaxInFlight}");
+        if (update.MaxQueued is < 0 or > MaxAdmission)
+            return new SettingsError("maxQueued", $"maxQueued must be between 0 and {MaxAdmission} (store requests waiting for a place; beyond them, 503), got {update.MaxQueued}");
         return null;
     }
 
@@ -95,6 +106,16 @@ public sealed class RuntimeSettings
             {
                 next = next with { Workers = workerCount };
                 applied.Add(new(now, channel, "workers", DescribeWorkers(old.Workers), DescribeWorkers(workerCount)));
+            }
+            if (update.MaxInFlight is { } maxInFlight && maxInFlight != old.MaxInFlight)
+            {
+                next = next with { MaxInFlight = maxInFlight };
+                applied.Add(new(now, channel, "maxInFlight", old.MaxInFlight.ToString(), maxInFlight.ToString()));
+            }
+            if (update.MaxQueued is { } maxQueued && maxQueued != old.MaxQueued)
+            {
+                next = next with { MaxQueued = maxQueued };
+                applied.Add(new(now, channel, "maxQueued", old.MaxQueued.ToString(), maxQueued.ToString()));
             }
             _current = next;
             foreach (var change in applied) Remember(change);

@@ -32,6 +32,9 @@ public static class FarmExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FarmSettingsSync>());
         builder.Services.AddSingleton<FarmListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FarmListener>());
+        builder.Services.AddSingleton<FarmSignIns>();
+        builder.Services.AddSingleton<IFarmChannelReader>(sp => sp.GetRequiredService<FarmSignIns>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FarmSignIns>());
         if (builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section).Enabled) builder.Services.AddHostedService<FarmPublisher>();
     }
 

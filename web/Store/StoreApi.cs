@@ -64,6 +64,12 @@ public static class StoreApi
             health.ReportAvailable(started);
             if (!health.IsSeeded) status = "not seeded";
         }
+        catch (StoreBusyException busy)
+        {
+            // Busy is not down: a load balancer must not take out an instance for it (that would only pile its load on the others).
+            status = "busy";
+            health.ReportBusy(busy);
+        }
         catch (Exception e) when (e is StoreUnavailableException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             status = "unavailable";
@@ -86,7 +92,7 @@ public static class StoreApi
             database,
             settings = new { mode = current.Mode.ToString(), current.DbLatencyMs, current.MinThreads, current.Workers },
         };
-        return Results.Json(body, statusCode: status == "ok" ? 200 : 503);
+        return Results.Json(body, statusCode: status is "ok" or "busy" ? 200 : 503);
     }
 
     static IResult BadRequest(string? message, string field) => ApiProblem.Result(new ApiError(message ?? "bad request", field), 400);

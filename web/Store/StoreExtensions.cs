@@ -19,6 +19,7 @@ public static class StoreExtensions
         builder.Services.AddSingleton(database.SeedRows());
         builder.Services.AddSingleton(sp => new RuntimeSettings(sp.GetRequiredService<IOptions<StoreOptions>>().Value.InitialSettings));
         builder.Services.AddSingleton<StoreService>();
+        builder.Services.AddSingleton<StoreAdmission>();
         builder.Services.AddSingleton<StoreHealth>();
         builder.Services.AddSingleton<StoreSeeding>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSeeding>());
@@ -37,6 +38,7 @@ public static class StoreExtensions
     {
         var connectionString = PostgresConnection.Build(database.PostgresConnection!);
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddSingleton(_ => new PostgresProbe(connectionString));
         builder.Services.AddSingleton<IStoreBackend, PostgresStore>();
     }
 

@@ -20,6 +20,8 @@ public sealed class StoreHealth(ILogger<StoreHealth> logger, TimeProvider time)
     long _lastReport;
     long _sinceReport;
     long _total;
+    long _lastBusyReport;
+    long _busySinceReport;
 
     public bool IsSeeded => _seeded;
 
@@ -59,6 +61,21 @@ public sealed class StoreHealth(ILogger<StoreHealth> logger, TimeProvider time)
         logger.LogWarning("The database is still unreachable after {Seconds:F0} s: {Count} database calls failed in the last {Window:F0} s ({Message})",
             time.GetElapsedTime(Interlocked.Read(ref _outageStarted), now).TotalSeconds, Interlocked.Exchange(ref _sinceReport, 0),
             time.GetElapsedTime(last, now).TotalSeconds, message);
+    }
+
+    /// <summary>
+    /// No connection was free in time, but the database answers: one line now and then at most one every 10 s,
+    /// "database pool exhausted: N of M in use, K waiting", never "unreachable".
+    /// </summary>
+    public void ReportBusy(StoreBusyException busy)
+    {
+        var now = time.GetTimestamp();
+        Interlocked.Increment(ref _busySinceReport);
+        var last = Interlocked.Read(ref _lastBusyReport);
+        if (last != 0 && time.GetElapsedTime(last, now) < ReportEvery) return;
+        if (Interlocked.CompareExchange(ref _lastBusyReport, now, last) != last) return;
+        logger.LogWarning("Database pool exhausted: {Pool}; {Count} database calls answered 503 since the last such line. PostgreSQL answers a fresh connection: it is busy, not down",
+            busy.DescribePool(), Interlocked.Exchange(ref _busySinceReport, 0));
     }
 
     /// <summary>

@@ -17,3 +17,12 @@ public record UserOrders(UserAccount User, IReadOnlyList<OrderSummary> Orders);
 
 /// <summary>Thrown by a backend when its database cannot be reached or does not answer in time.</summary>
 public class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The database answers, but no connection was free in time: the pool is exhausted (or its opens queued). A 503 like
+/// an outage, but named as what it is; <paramref name="describePool"/> gives "N of M in use, K waiting" for the log.
+/// </summary>
+public sealed class StoreBusyException(string message, Func<string> describePool, Exception? inner = null) : StoreUnavailableException(message, inner)
+{
+    public string DescribePool() => describePool();
+}

@@ -18,6 +18,7 @@ public sealed class DbPoolMonitor : IDisposable
     readonly Lock _readLock = new();
     long _busy, _idle, _pending;
     bool _seen;
+    string? _onlyPool;
 
     public DbPoolMonitor()
     {
@@ -33,6 +34,7 @@ public sealed class DbPoolMonitor : IDisposable
 
     void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
+        if (_onlyPool is { } only && !HasValue(tags, only)) return;
         _seen = true;
         if (instrument.Name == PendingRequests)
         {
@@ -57,6 +59,27 @@ public sealed class DbPoolMonitor : IDisposable
             _listener.RecordObservableInstruments();
             return _seen ? [_busy, _idle, _pending] : null;
         }
+    }
+
+    /// <summary>[busy, idle, waiting] of one pool, named as the driver tags it (the data source's name, by default its connection string without the password); null when none matched.</summary>
+    public long[]? Read(string poolName)
+    {
+        lock (_readLock)
+        {
+            _busy = _idle = _pending = 0;
+            _seen = false;
+            _onlyPool = poolName;
+            try { _listener.RecordObservableInstruments(); }
+            finally { _onlyPool = null; }
+            return _seen ? [_busy, _idle, _pending] : null;
+        }
+    }
+
+    static bool HasValue(ReadOnlySpan<KeyValuePair<string, object?>> tags, string value)
+    {
+        foreach (var tag in tags)
+            if (tag.Value as string == value) return true;
+        return false;
     }
 
     public void Dispose() => _listener.Dispose();

@@ -20,9 +20,9 @@ sealed class StoreLabels(RuntimeSettings settings) : ILiveDashLabels
 
 /// <summary>
 /// The store's figures on every tick: database latency and min-threads settings, the database pool, the worker
-/// queue, and the last lecture run (sent when new and every 2 s after, so a dashboard opened later draws it too).
+/// queue, admission control (shed per second; in flight, its limit, queued, its limit), and the last lecture run (sent when new and every 2 s after, so a dashboard opened later draws it too).
 /// </summary>
-sealed class StoreGauges(RuntimeSettings settings, DbPoolMonitor dbPool, LectureBoard lectures, IServiceProvider services) : ILiveDashGauges
+sealed class StoreGauges(RuntimeSettings settings, DbPoolMonitor dbPool, LectureBoard lectures, StoreAdmission admission, IServiceProvider services) : ILiveDashGauges
 {
     readonly WorkerPool? _workers = services.GetService<WorkerPool>();
     long _lectureSent;
@@ -38,6 +38,9 @@ sealed class StoreGauges(RuntimeSettings settings, DbPoolMonitor dbPool, Lecture
         tick["wk"] = current.Workers;
         tick["wq"] = queue;
         tick["wo"] = Math.Round(oldest, 1);
+        var (shedPerSecond, admitted) = admission.TickFigures();
+        tick["shd"] = shedPerSecond;
+        tick["adm"] = admitted;
         if (LectureToSend() is { } lecture) tick["lc"] = lecture;
     }
 

@@ -5,16 +5,16 @@ using LiveDash.Site;
 
 namespace LiveDash.Telemetry;
 
-/// <summary>GET /admin/api/telemetry/summary?seconds=N: the library's summary (time on a thread per endpoint included) with the store's mode, for scripts and CI.</summary>
+/// <summary>GET /admin/api/telemetry/summary?seconds=N: the library's summary (time on a thread per endpoint included) with the store's mode and the requests it shed, for scripts and CI.</summary>
 public static class TelemetrySummaryApi
 {
     public sealed record StoreSummary(int Seconds, long Requests, double Rps, string Mode,
         EndToEndFigures EndToEnd, LatencyFigures InApp, WaitFigures WaitingForThread, WaitFigures WaitingToSend,
-        IReadOnlyList<EndpointThreads> Endpoints, int PeakThreads);
+        IReadOnlyList<EndpointThreads> Endpoints, int PeakThreads, long Shed);
 
     public static void MapTelemetrySummaryApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin/api/telemetry/summary", (string? seconds, LiveDashFeed feed) =>
+        app.MapGet("/admin/api/telemetry/summary", (string? seconds, LiveDashFeed feed, StoreAdmission admission) =>
         {
             var n = 10;
             if (seconds is not null && (!int.TryParse(seconds, out n) || n < 1 || n > LiveDashFeed.MaxSummarySeconds))
@@ -22,7 +22,7 @@ public static class TelemetrySummaryApi
             var s = feed.Summarize(n);
             var mode = s.Label is { } label && Enum.IsDefined((StoreMode)label) ? (StoreMode)label : StoreMode.Async;
             return Results.Ok(new StoreSummary(s.Seconds, s.Requests, s.Rps, mode.ToString(), s.EndToEnd, s.InApp, s.WaitingForThread, s.WaitingToSend,
-                s.Endpoints, s.PeakThreads));
+                s.Endpoints, s.PeakThreads, admission.ShedInLast(s.Seconds)));
         }).RequireAuthorization(AdminExtensions.ApiPolicy);
     }
 }

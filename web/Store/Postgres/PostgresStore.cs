@@ -12,7 +12,8 @@ namespace LiveDash.Store.Postgres;
 /// Every await is ConfigureAwait(false): the data layer never needs the caller's thread to finish, so
 /// SyncOverAsync blocking a store worker (whose continuations queue on that worker) cannot deadlock.
 /// </summary>
-public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, ILogger<PostgresStore> logger) : IStoreBackend
+public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, ILogger<PostgresStore> logger,
+    PostgresProbe? probe = null, Telemetry.DbPoolMonitor? pool = null) : IStoreBackend
 {
     /// <summary>
     /// New connections opened at once, at most (what MongoDB's drivers call maxConnecting). Each costs the server a
@@ -25,6 +26,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     readonly SemaphoreSlim _connecting = new(MaxConnecting, MaxConnecting);
     readonly TimeSpan _connectWait = TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Timeout));
+    readonly int _maxPoolSize = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxPoolSize;
 
     public string Name => "PostgreSQL";
 
@@ -265,13 +267,24 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
 
     StoreUnavailableException Unavailable(Exception e)
     {
-        // Broken sockets may still sit idle in the pool after the server went away: drop them so recovery needs
-        // no restart. Not when a new connection was merely slow to open (a burst of opens queues at the server,
-        // each a fork): the pooled connections are fine, and dropping them would make the next burst longer
-        // still, an outage of our own making.
-        if (!IsSlowOpen(e)) dataSource.Clear();
+        // No connection in time (the pool exhausted, or opens queued at a busy server) is not an outage unless a fresh
+        // connection outside the pool fails too. Nor are the pooled connections to blame: dropping them would make
+        // the next burst of opens (each a fork at the server) longer still, an outage of our own making.
+        if (IsSlowOpen(e))
+        {
+            if (probe?.Latest() is { Reachable: false } down)
+                return new StoreUnavailableException($"PostgreSQL is unreachable: {e.Message}; a fresh connection failed too: {down.Error}", e);
+            return new StoreBusyException($"database pool exhausted: no connection was free within {_connectWait.TotalSeconds:0} s", DescribePool, e);
+        }
+        // Broken sockets may still sit idle in the pool after the server went away: drop them so recovery needs no restart.
+        dataSource.Clear();
         return new StoreUnavailableException($"PostgreSQL is unreachable: {e.Message}", e);
     }
+
+    /// <summary>"N of M in use, K waiting", from the driver's own pool figures (read only when logged).</summary>
+    string DescribePool() => (pool?.Read(dataSource.ConnectionString) ?? pool?.Read()) is [var busy, _, var waiting]
+        ? $"{busy} of {_maxPoolSize} in use, {waiting} waiting"
+        : $"at most {_maxPoolSize} connections";
 
     internal static bool IsSlowOpen(Exception e) => e is TimeoutException || e.InnerException is TimeoutException;
 }

@@ -14,6 +14,7 @@ import { wireLecturePanel } from './lecture-panel.js';
 import { wireLag } from './lag.js';
 import { wireLessonPanel } from './lesson-panel.js';
 import { wireMongoPool } from './mongo-pool.js';
+import { wireShed } from './shed.js';
 
 const root = $('dash');
 let lag = null;   // wired once the page can draw: a page that cannot must not say it is behind
@@ -29,6 +30,7 @@ startDashboard(root, {
     wire(view, { modes }) {
         lag = wireLag(root, $('lag'));
         wireServerModel(root, view);
+        wireShed(root, view);
         wireLecturePanel(root);
         wireLessonPanel(root);
         wireMongoPool(root);
