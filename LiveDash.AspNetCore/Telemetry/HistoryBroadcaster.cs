@@ -79,3 +79,26 @@ sealed class Subscription<T>
 
     internal void Offer(T item) => _queue.Writer.TryWrite(item);
 }
+
+static class SubscriptionReading
+{
+    /// <summary>
+    /// A subscriber's items until the dashboard goes away. A hub stream that ends with an exception when its
+    /// client disconnects is logged by SignalR as a failure; a closed dashboard is the normal end, so this ends quietly.
+    /// </summary>
+    public static async IAsyncEnumerable<T> UntilStopped<T>(this ChannelReader<T> reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken stop)
+    {
+        while (true)
+        {
+            try
+            {
+                if (!await reader.WaitToReadAsync(stop)) yield break;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                yield break;
+            }
+            while (reader.TryRead(out var item)) yield return item;
+        }
+    }
+}

@@ -19,7 +19,7 @@ sealed class TelemetryHub(TickBroadcaster broadcaster) : Hub
         var subscription = broadcaster.Subscribe();
         try
         {
-            await foreach (var tick in subscription.Reader.ReadAllAsync(stop.Token))
+            await foreach (var tick in subscription.Reader.UntilStopped(stop.Token))
                 yield return new TickFrame(subscription.Dropped, tick, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         }
         finally

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LiveDash.Tests;
 
@@ -19,10 +20,14 @@ public sealed class KestrelApp : WebApplicationFactory<Program>
 
     public KestrelApp() => UseKestrel(0);
 
+    /// <summary>Everything the app logged.</summary>
+    public TestLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         TestHost.Isolate(builder, _stateDir, AdminPassword, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Information" });
         builder.UseSetting("urls", "http://127.0.0.1:0");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     public Uri BaseAddress

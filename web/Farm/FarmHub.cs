@@ -12,7 +12,7 @@ sealed class FarmHub(FarmBroadcaster broadcaster) : Hub
         var subscription = broadcaster.Subscribe();
         try
         {
-            await foreach (var frame in subscription.Reader.ReadAllAsync(stop.Token))
+            await foreach (var frame in subscription.Reader.UntilStopped(stop.Token))
                 yield return frame;
         }
         finally

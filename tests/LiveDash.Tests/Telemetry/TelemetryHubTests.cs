@@ -72,6 +72,22 @@ public class TelemetryHubTests(KestrelApp app) : IClassFixture<KestrelApp>
     }
 
     [Fact]
+    public async Task ADashboardThatLeavesEndsItsStreamWithoutAFailureInTheLog()
+    {
+        var ct = Within(30);
+        var since = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 3; i++)
+        {
+            await using var dashboard = await DashboardClient.ConnectAsync(app.BaseAddress, ct);
+            dashboard.StartTicks(ct);
+            await dashboard.NextTickAsync();
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        // SignalR logs a stream that ends in an exception as a failure; a closed dashboard is the normal end.
+        Assert.DoesNotContain(app.Logs.Since(since), l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning && l.Category.StartsWith("Microsoft.AspNetCore.SignalR"));
+    }
+
+    [Fact]
     public async Task AStalledDashboardDoesNotHoldUpAnother()
     {
         var ct = Within(30);
