@@ -8,8 +8,9 @@ namespace LiveDash.Load;
 
 /// <summary>
 /// GET /admin/api/load/agents/connect?name=NAME as a WebSocket (HTTP Basic, user admin): a load agent
-/// connects here and stays. The server sends runs and a ping every heartbeat; the agent sends its status,
-/// each finished second and the end of each run. A socket that drops or falls silent marks the agent lost.
+/// connects here and stays. The server sends runs, a ping every heartbeat and an ack for what it applied (from the load
+/// channel's own thread, <see cref="LoadSupervisor"/>); the agent sends its status, each finished second and the end
+/// of each run, again after a reconnect until acked. A socket that drops or falls silent marks the agent lost.
 /// </summary>
 public static class AgentSocket
 {
@@ -49,7 +50,6 @@ public static class AgentSocket
         var log = context.RequestServices.GetRequiredService<ILogger<LoadAgents>>();
         log.LogInformation("load agent {Agent} connected from {Address}", name, context.Connection.RemoteIpAddress);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var writing = agent.WriteLoopAsync(session.Token);
         try
         {
             await ReceiveLoopAsync(socket, agent, runs, session.Token);
@@ -65,13 +65,6 @@ public static class AgentSocket
                 runs.OnLost(agent);
             }
             session.Cancel();
-            try
-            {
-                await writing;
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
-            {
-            }
         }
     }
 
@@ -97,12 +90,15 @@ public static class AgentSocket
                     break;
                 case RunSecond second:
                     runs.OnSecond(agent, second);
+                    agent.Applied(second.Seq);
                     break;
                 case ChangeApplied applied:
                     runs.OnApplied(agent, applied);
+                    agent.Applied(applied.Seq);
                     break;
                 case RunEnded ended:
                     runs.OnEnded(agent, ended);
+                    agent.Applied(ended.Seq);
                     break;
             }
         }
