@@ -115,6 +115,7 @@ public sealed class LoadAgent
         ws.Options.SetRequestHeader("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + _password)));
         ws.Options.CollectHttpResponseDetails = true;
         ws.Options.Proxy = null;
+        ws.Options.KeepAliveInterval = TimeSpan.Zero;   // heartbeats are messages; the server's side writes nothing else
         var uri = new UriBuilder(_server) { Scheme = _server.Scheme == "https" ? "wss" : "ws", Path = AgentMessage.ConnectPath, Query = "name=" + Uri.EscapeDataString(Name) }.Uri;
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {

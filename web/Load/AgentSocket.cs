@@ -40,8 +40,12 @@ public static class AgentSocket
             await ApiProblem.Result(new ApiError($"an agent called '{name}' is already connected", "name"), 409).ExecuteAsync(context);
             return;
         }
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var agent = agents.TryAdd(name, socket);
+        // No keep-alive frames of its own: only the load channel's thread writes to this connection (see AgentConnection.Raw).
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        var raw = !context.Request.IsHttps && context.Request.Protocol == "HTTP/1.1"
+            ? context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket : null;
+        if (raw is not null) raw.SendTimeout = 2000;
+        var agent = agents.TryAdd(name, socket, raw);
         if (agent is null)
         {
             await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "name taken or too many agents", context.RequestAborted);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
@@ -41,9 +42,22 @@ public sealed class AgentConnection(string name, WebSocket socket, Action? wake 
     /// <summary>The agent is sending its run's warm-up load, which no figure counts.</summary>
     public volatile bool WarmingUp;
 
+    /// <summary>
+    /// The connection's socket, when the WebSocket is plain HTTP/1.1 over TCP: the load channel's thread then writes its
+    /// frames straight to it. Kestrel would hand them to the socket on a thread-pool thread, which a starving app has none
+    /// of for seconds; the agent would give the server up. Used only after the agent's first message (so Kestrel's 101
+    /// response is surely on the wire before), and nothing else writes to the upgraded connection.
+    /// </summary>
+    internal System.Net.Sockets.Socket? Raw { get; init; }
+    volatile bool _rawReady;
+
     public TimeSpan Silence => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastHeard));
 
-    public void Heard() => Volatile.Write(ref _lastHeard, Stopwatch.GetTimestamp());
+    public void Heard()
+    {
+        Volatile.Write(ref _lastHeard, Stopwatch.GetTimestamp());
+        _rawReady = true;
+    }
 
     /// <summary>A message of the agent's outbox was applied: the next <see cref="Pump"/> confirms it (<see cref="Ack"/>).</summary>
     public void Applied(long? seq)
@@ -108,14 +122,54 @@ public sealed class AgentConnection(string name, WebSocket socket, Action? wake 
             return;
         }
         if (IsLost) return;
+        // Until the agent has spoken, Kestrel may still be writing its 101 response: nothing goes out before it.
+        if (Raw is not null && !_rawReady) return;
         var applied = Volatile.Read(ref _applied);
         if (applied > _acked && _outgoing.Writer.TryWrite(new Ack(applied))) _acked = applied;
         while (_outgoing.Reader.TryRead(out var message))
         {
+            if (Raw is { } raw)
+            {
+                if (!SendRaw(raw, message.ToUtf8())) return;
+                continue;
+            }
             var sending = socket.SendAsync(new ArraySegment<byte>(message.ToUtf8()), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             if (sending.IsCompletedSuccessfully) continue;
             _sending = sending;
             return;
+        }
+    }
+
+    /// <summary>One unmasked, unfragmented text frame (RFC 6455 5.2), written whole; false when the agent was marked lost.</summary>
+    bool SendRaw(System.Net.Sockets.Socket raw, byte[] payload)
+    {
+        var n = payload.Length;
+        var head = n < 126 ? 2 : n <= ushort.MaxValue ? 4 : 10;
+        var frame = new byte[head + n];
+        frame[0] = 0x81;
+        if (n < 126) frame[1] = (byte)n;
+        else if (n <= ushort.MaxValue)
+        {
+            frame[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)n);
+        }
+        else
+        {
+            frame[1] = 127;
+            BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)n);
+        }
+        payload.CopyTo(frame, head);
+        try
+        {
+            // Synchronous and bounded: the kernel takes a few KB at once; an agent that stopped reading fills its buffer.
+            var sent = 0;
+            while (sent < frame.Length) sent += raw.Send(frame, sent, frame.Length - sent, System.Net.Sockets.SocketFlags.None);
+            return true;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            MarkLost($"its connection failed ({e.Message})");
+            return false;
         }
     }
 
@@ -143,9 +197,9 @@ public sealed class LoadAgents
         });
 
     /// <summary>Null when a live agent already has the name or too many are connected.</summary>
-    public AgentConnection? TryAdd(string name, WebSocket socket)
+    public AgentConnection? TryAdd(string name, WebSocket socket, System.Net.Sockets.Socket? raw = null)
     {
-        var connection = new AgentConnection(name, socket, () => Wake.Set());
+        var connection = new AgentConnection(name, socket, () => Wake.Set()) { Raw = raw };
         while (true)
         {
             if (_agents.TryGetValue(name, out var existing))
