@@ -16,8 +16,9 @@ public sealed class AgentRefusedException(string message) : Exception(message);
 /// A long-running load agent: connects out to a LiveDash server over a WebSocket, announces itself,
 /// and runs the load the server asks for against that same server. It reports every finished second
 /// (bucket counts, not percentiles, so the server can merge agents exactly) and its whole-run totals.
-/// A run lives only as long as the connection: when the server goes silent or the socket drops, the
-/// run is cancelled at once, and the agent reconnects with back-off.
+/// A run lives only as long as the connection: when the server goes silent (and no longer answers the load) or the
+/// socket drops, the run is cancelled at once, and the agent reconnects with back-off. What it measured waits in its
+/// <see cref="AgentOutbox"/> until the server confirms it, and is sent again after a reconnect.
 /// </summary>
 public sealed class LoadAgent
 {
