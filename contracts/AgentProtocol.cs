@@ -12,6 +12,7 @@ namespace LiveDash.Contracts;
 [JsonDerivedType(typeof(ChangeRun), "change")]
 [JsonDerivedType(typeof(StopRun), "stop")]
 [JsonDerivedType(typeof(Ping), "ping")]
+[JsonDerivedType(typeof(Ack), "ack")]
 [JsonDerivedType(typeof(AgentStatus), "status")]
 [JsonDerivedType(typeof(RunSecond), "second")]
 [JsonDerivedType(typeof(ChangeApplied), "applied")]
@@ -23,6 +24,19 @@ public abstract record AgentMessage
     /// <summary>Both sides send something at least this often; silence for <see cref="SilenceLimit"/> means the other side is gone.</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
     public static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Longest an agent goes on loading a server whose control channel is silent while the server still answers the
+    /// agent's requests (a starved thread pool delays both): past it, the agent stops its load all the same.
+    /// </summary>
+    public static readonly TimeSpan StarvedServerLimit = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// On what an agent must not lose (a run's seconds, changes applied and end): its number in the agent's outbox.
+    /// The agent keeps the message until the server's <see cref="Ack"/> covers it and sends it again after a reconnect;
+    /// the server applies each at most once (seconds by number, an end once).
+    /// </summary>
+    public long? Seq { get; init; }
 
     /// <summary>Longest message either side accepts (a second's two histograms are a few KB).</summary>
     public const int MaxMessageBytes = 1 << 20;
@@ -63,6 +77,9 @@ public sealed record ChangeRun(string Run, int? Users, double? Rate) : AgentMess
 public sealed record StopRun(string Run) : AgentMessage;
 
 public sealed record Ping : AgentMessage;
+
+/// <summary>The server applied every message of this agent's outbox numbered up to Through (<see cref="AgentMessage.Seq"/>).</summary>
+public sealed record Ack(long Through) : AgentMessage;
 
 // Agent to server.
 

@@ -33,7 +33,18 @@ start_otel_dashboard() { # app port: the dashboard takes the first free ports fr
     export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp" OTEL_EXPORTER_OTLP_PROTOCOL=grpc
     export OTEL_METRIC_EXPORT_INTERVAL=${OTEL_METRIC_EXPORT_INTERVAL:-5000}
     export OpenTelemetry__DashboardUrl="http://127.0.0.1:$ui"
-    echo "OpenTelemetry: http://127.0.0.1:$ui"
+    # A trace of every request costs this 2-core machine more than the load it measures (the export, and the dashboard
+    # taking them in): a tenth of the requests' traces, whole, unless OTEL_TRACES_SAMPLER says otherwise.
+    if [ -z "${OTEL_TRACES_SAMPLER:-}" ]; then export OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1; fi
+    echo "OpenTelemetry: http://127.0.0.1:$ui (traces: $(trace_sampling))"
+}
+
+# "OTEL_TRACES_SAMPLER=parentbased_traceidratio, ratio 0.1", as the app applies it (an unset ratio is 1).
+trace_sampling() {
+    case "${OTEL_TRACES_SAMPLER:-parentbased_always_on}" in
+        *traceidratio) echo "OTEL_TRACES_SAMPLER=$OTEL_TRACES_SAMPLER, ratio ${OTEL_TRACES_SAMPLER_ARG:-1}; set OTEL_TRACES_SAMPLER to change it" ;;
+        *) echo "OTEL_TRACES_SAMPLER=${OTEL_TRACES_SAMPLER:-parentbased_always_on}" ;;
+    esac
 }
 
 stop_otel_dashboard() {

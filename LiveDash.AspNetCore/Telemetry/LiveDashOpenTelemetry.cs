@@ -35,7 +35,7 @@ static class LiveDashOpenTelemetry
             .ConfigureResource(resource => resource.AddDetector(sp =>
                 new DefaultsDetector(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<LiveDashOptions>>().Value)))
             .WithTracing(tracing => tracing
-                .SetSampler(new ParentBasedSampler(new RequestsSampler()))
+                .SetSampler(sp => Sampler(sp.GetRequiredService<IConfiguration>()))
                 .AddSource(TelemetryActivities.SourceName)
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => context.RequestServices.GetRequiredService<UnmeasuredPaths>().Traced(context)))
             .WithMetrics(metrics => metrics
@@ -52,6 +52,29 @@ static class LiveDashOpenTelemetry
         });
         return builder;
     }
+
+    /// <summary>
+    /// The sampler OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG ask for (the SDK reads them only when no sampler is
+    /// set in code, and this one is), each "on" kind keeping <see cref="RequestsSampler"/>'s rule for spans with no
+    /// parent: parentbased_traceidratio with 0.1 keeps a tenth of the requests' traces, whole. Unset or unknown:
+    /// every request's trace (parentbased_always_on).
+    /// </summary>
+    internal static Sampler Sampler(IConfiguration configuration)
+    {
+        var ratio = double.TryParse(configuration[SamplerArgVariable], NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r is >= 0 and <= 1 ? r : 1.0;
+        return configuration[SamplerVariable]?.Trim().ToLowerInvariant() switch
+        {
+            "always_on" => new RequestsSampler(1),
+            "always_off" => new AlwaysOffSampler(),
+            "traceidratio" => new RequestsSampler(ratio),
+            "parentbased_always_off" => new ParentBasedSampler(new AlwaysOffSampler()),
+            "parentbased_traceidratio" => new ParentBasedSampler(new RequestsSampler(ratio)),
+            _ => new ParentBasedSampler(new RequestsSampler(1)),
+        };
+    }
+
+    const string SamplerVariable = "OTEL_TRACES_SAMPLER";
+    const string SamplerArgVariable = "OTEL_TRACES_SAMPLER_ARG";
 
     /// <summary>service.name and service.instance.id (each instance of a farm its own), unless the standard variables give them.</summary>
     internal static Dictionary<string, object> ResourceAttributes(IConfiguration configuration, LiveDashOptions options)
@@ -75,10 +98,17 @@ static class LiveDashOpenTelemetry
 
 /// <summary>
 /// Traces requests: a span with no parent is kept unless it is a client call (a host's background work, e.g. a
-/// database polled every second outside any request, would be noise).
+/// database polled every second outside any request, would be noise); of those, the share <paramref name="ratio"/>
+/// by trace id (the SDK's <see cref="TraceIdRatioBasedSampler"/>: the same traces on every instance).
 /// </summary>
-sealed class RequestsSampler : Sampler
+sealed class RequestsSampler(double ratio) : Sampler
 {
+    readonly TraceIdRatioBasedSampler? _ratio = ratio < 1 ? new TraceIdRatioBasedSampler(ratio) : null;
+
+    public double Ratio => ratio;
+
     public override SamplingResult ShouldSample(in SamplingParameters parameters) =>
-        new(parameters.Kind == ActivityKind.Client ? SamplingDecision.Drop : SamplingDecision.RecordAndSample);
+        parameters.Kind == ActivityKind.Client ? new(SamplingDecision.Drop)
+        : _ratio is { } sampled ? sampled.ShouldSample(parameters)
+        : new(SamplingDecision.RecordAndSample);
 }

@@ -16,8 +16,9 @@ public sealed class AgentRefusedException(string message) : Exception(message);
 /// A long-running load agent: connects out to a LiveDash server over a WebSocket, announces itself,
 /// and runs the load the server asks for against that same server. It reports every finished second
 /// (bucket counts, not percentiles, so the server can merge agents exactly) and its whole-run totals.
-/// A run lives only as long as the connection: when the server goes silent or the socket drops, the
-/// run is cancelled at once, and the agent reconnects with back-off.
+/// A run lives only as long as the connection: when the server goes silent (and no longer answers the load) or the
+/// socket drops, the run is cancelled at once, and the agent reconnects with back-off. What it measured waits in its
+/// <see cref="AgentOutbox"/> until the server confirms it, and is sent again after a reconnect.
 /// </summary>
 public sealed class LoadAgent
 {
@@ -29,6 +30,9 @@ public sealed class LoadAgent
     readonly TextWriter _log;
     volatile AgentRun? _run;
     bool _everConnected;
+    long _heard;
+    volatile string? _serverGone;
+    bool _toleranceSaid;
 
     public LoadAgent(Uri server, string name, string password, TextWriter log, bool allowRemote = false)
     {
@@ -67,6 +71,9 @@ public sealed class LoadAgent
     /// <summary>The last run that ended (its result), for tests and the log.</summary>
     public AgentRun? LastRun { get; private set; }
 
+    /// <summary>Every second, change and end not yet confirmed by the server: sent again after a reconnect.</summary>
+    public AgentOutbox Outbox { get; } = new();
+
     /// <summary>Connects, serves runs, reconnects after a loss; ends when cancelled (0) or refused for good (throws).</summary>
     public async Task RunAsync(CancellationToken cancel)
     {
@@ -87,17 +94,10 @@ public sealed class LoadAgent
             finally
             {
                 Connected = false;
-                StopRun("the connection to the server ended");
+                _run?.LostServer();
             }
             if (cancel.IsCancellationRequested) break;
-            try
-            {
-                await Task.Delay(backOff, cancel);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+            await Quietly(Task.Delay(backOff, cancel));
             backOff = TimeSpan.FromSeconds(Math.Min(5, backOff.TotalSeconds * 2));
         }
         if (_run is { } run) await run.Completion;
@@ -105,7 +105,8 @@ public sealed class LoadAgent
 
     static string Describe(Exception e) => e switch
     {
-        TimeoutException or OperationCanceledException => "no answer within " + AgentMessage.SilenceLimit.TotalSeconds + " s",
+        TimeoutException => e.Message,
+        OperationCanceledException => "no answer within " + AgentMessage.SilenceLimit.TotalSeconds + " s",
         _ => e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message,
     };
 
@@ -115,6 +116,7 @@ public sealed class LoadAgent
         ws.Options.SetRequestHeader("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + _password)));
         ws.Options.CollectHttpResponseDetails = true;
         ws.Options.Proxy = null;
+        ws.Options.KeepAliveInterval = TimeSpan.Zero;   // heartbeats are messages; the server's side writes nothing else
         var uri = new UriBuilder(_server) { Scheme = _server.Scheme == "https" ? "wss" : "ws", Path = AgentMessage.ConnectPath, Query = "name=" + Uri.EscapeDataString(Name) }.Uri;
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {
@@ -146,20 +148,43 @@ public sealed class LoadAgent
         connected();
         _log.WriteLine($"agent {Name}: connected to {_server}, waiting for runs");
 
-        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        // Not linked to cancel: an agent told to stop first ends its run and delivers its last seconds and end.
+        using var session = new CancellationTokenSource();
         var outgoing = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        Volatile.Write(ref _heard, Stopwatch.GetTimestamp());
+        _serverGone = null;
+        // The outbox's unconfirmed messages go first (a previous session's last seconds and ends), then new ones.
+        Outbox.Attach(outgoing.Writer, ws.Abort);
         var sending = SendLoopAsync(ws, outgoing.Reader, session.Token);
-        var beating = HeartbeatLoopAsync(outgoing.Writer, session.Token);
+        var beating = HeartbeatLoopAsync(ws, outgoing.Writer, session.Token);
+        var receiving = ReceiveLoopAsync(ws, session.Token);
         try
         {
-            await ReceiveLoopAsync(ws, outgoing.Writer, session.Token);
+            await Task.WhenAny(receiving, Task.Delay(Timeout.Infinite, cancel));
+            if (!receiving.IsCompleted)
+            {
+                StopRun("the agent was stopped");
+                if (_run is { } run) await Quietly(run.Completion.WaitAsync(TimeSpan.FromSeconds(10)));
+                if (!await Outbox.AllConfirmedAsync(TimeSpan.FromSeconds(3)))
+                    _log.WriteLine($"agent {Name}: stopping with {Outbox.Count} messages the server did not confirm");
+                return;
+            }
+            try
+            {
+                await receiving;
+            }
+            catch (Exception e) when (_serverGone is { } gone && e is WebSocketException or IOException or OperationCanceledException)
+            {
+                throw new TimeoutException(gone, e);
+            }
         }
         finally
         {
-            StopRun("the connection to the server ended");
+            Outbox.Detach(outgoing.Writer);
+            _run?.LostServer();
             outgoing.Writer.TryComplete();
             session.Cancel();
-            await Task.WhenAll(Quietly(sending), Quietly(beating));
+            await Task.WhenAll(Quietly(sending), Quietly(beating), Quietly(receiving));
             if (ws.State == WebSocketState.Open)
             {
                 using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
@@ -174,46 +199,41 @@ public sealed class LoadAgent
         {
             await task;
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or ChannelClosedException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or ChannelClosedException or TimeoutException)
         {
         }
     }
 
-    async Task ReceiveLoopAsync(ClientWebSocket ws, ChannelWriter<AgentMessage> outgoing, CancellationToken cancel)
+    async Task ReceiveLoopAsync(ClientWebSocket ws, CancellationToken cancel)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
             buffer.ResetWrittenCount();
-            // The server sends at least every HeartbeatInterval; this long without a word means it is gone.
-            using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            silence.CancelAfter(AgentMessage.SilenceLimit);
+            // No timeout here (a cancelled receive aborts the socket): the heartbeat loop watches the silence.
             ValueWebSocketReceiveResult received;
-            try
+            do
             {
-                do
-                {
-                    received = await ws.ReceiveAsync(buffer.GetMemory(4096), silence.Token);
-                    buffer.Advance(received.Count);
-                    if (buffer.WrittenCount > AgentMessage.MaxMessageBytes) throw new IOException("the server sent a message larger than 1 MB");
-                } while (!received.EndOfMessage);
-            }
-            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
-            {
-                throw new TimeoutException($"the server said nothing for {AgentMessage.SilenceLimit.TotalSeconds} s");
-            }
+                received = await ws.ReceiveAsync(buffer.GetMemory(4096), cancel);
+                buffer.Advance(received.Count);
+                if (buffer.WrittenCount > AgentMessage.MaxMessageBytes) throw new IOException("the server sent a message larger than 1 MB");
+            } while (!received.EndOfMessage);
             if (received.MessageType == WebSocketMessageType.Close)
                 throw new WebSocketException($"the server closed the connection ({ws.CloseStatus}: {ws.CloseStatusDescription})");
+            Volatile.Write(ref _heard, Stopwatch.GetTimestamp());
             switch (AgentMessage.Parse(buffer.WrittenSpan))
             {
                 case StartRun start:
-                    Start(start, outgoing);
+                    Start(start);
                     break;
                 case ChangeRun change:
-                    Change(change, outgoing);
+                    Change(change);
                     break;
                 case StopRun stop:
                     if (_run is { } run && run.Id == stop.Run) run.Cancel();
+                    break;
+                case Ack ack:
+                    Outbox.Confirm(ack.Through);
                     break;
                 case Ping or null:
                     break;
@@ -227,24 +247,53 @@ public sealed class LoadAgent
             await ws.SendAsync(message.ToUtf8(), WebSocketMessageType.Text, endOfMessage: true, cancel);
     }
 
-    async Task HeartbeatLoopAsync(ChannelWriter<AgentMessage> outgoing, CancellationToken cancel)
+    async Task HeartbeatLoopAsync(ClientWebSocket ws, ChannelWriter<AgentMessage> outgoing, CancellationToken cancel)
     {
         using var timer = new PeriodicTimer(AgentMessage.HeartbeatInterval);
         do
         {
             var run = _run;
-            if (run is not null) run.SendFinishedSeconds(outgoing, final: false);
+            if (run is not null) run.SendFinishedSeconds(Outbox, final: false);
             var snapshot = run?.Runner.Snapshot();
             outgoing.TryWrite(new AgentStatus(run is null ? AgentStatus.Idle : AgentStatus.Running, run?.Id,
                 snapshot?.LastSecondRequests ?? 0, snapshot?.Errors ?? 0, snapshot?.InFlight ?? 0, snapshot?.WarmingUp ?? false));
+            if (ServerGone(run) is { } gone)
+            {
+                _serverGone = gone;
+                ws.Abort();
+                return;
+            }
         } while (await timer.WaitForNextTickAsync(cancel));
     }
 
-    void Start(StartRun start, ChannelWriter<AgentMessage> outgoing)
+    /// <summary>
+    /// Why the server counts as gone, or null. Silent for <see cref="AgentMessage.SilenceLimit"/> is gone, unless the
+    /// server still answers this agent's requests: then it is alive and busy (a starved thread pool delays its control
+    /// channel as it delays every request), and the load goes on for at most <see cref="AgentMessage.StarvedServerLimit"/>.
+    /// </summary>
+    string? ServerGone(AgentRun? run)
+    {
+        var silent = Stopwatch.GetElapsedTime(Volatile.Read(ref _heard));
+        if (silent <= AgentMessage.SilenceLimit)
+        {
+            _toleranceSaid = false;
+            return null;
+        }
+        var answered = run?.Runner.LastAnswerTimestamp is > 0 and var at && Stopwatch.GetElapsedTime(at) <= AgentMessage.SilenceLimit;
+        if (!answered) return $"no answer within {AgentMessage.SilenceLimit.TotalSeconds:0} s";
+        if (silent > AgentMessage.StarvedServerLimit)
+            return $"the server's control channel said nothing for {AgentMessage.StarvedServerLimit.TotalSeconds:0} s, though it still answered requests";
+        if (!_toleranceSaid)
+            _log.WriteLine($"agent {Name}: the server has said nothing for {silent.TotalSeconds:0.#} s but still answers requests (a busy server); the load goes on for at most {AgentMessage.StarvedServerLimit.TotalSeconds:0} s of silence");
+        _toleranceSaid = true;
+        return null;
+    }
+
+    void Start(StartRun start)
     {
         if (_run is { } busy)
         {
-            outgoing.TryWrite(new RunEnded(start.Run, "refused", 0, 0, 0, 0, null, null, null, $"agent {Name} is busy with run {busy.Id}"));
+            Outbox.Add(new RunEnded(start.Run, "refused", 0, 0, 0, 0, null, null, null, $"agent {Name} is busy with run {busy.Id}"));
             return;
         }
         Scenario scenario;
@@ -254,7 +303,7 @@ public sealed class LoadAgent
         }
         catch (ScenarioException e)
         {
-            outgoing.TryWrite(new RunEnded(start.Run, "refused", 0, 0, 0, 0, null, null, null, e.Message));
+            Outbox.Add(new RunEnded(start.Run, "refused", 0, 0, 0, 0, null, null, null, e.Message));
             return;
         }
         // Connections are capped generously: users can be raised mid-run, and the run's copies need one each.
@@ -270,19 +319,19 @@ public sealed class LoadAgent
         _log.WriteLine($"agent {Name}: run {start.Run}: {start.Scenario}{(start.Path is null ? "" : " " + start.Path)}, "
             + (start.Users is { } u ? $"{u} users" : start.Rate is { } r ? $"{r:0.##}/s" : $"share {start.Share + 1} of {start.Of}") + $", {start.DurationSeconds:0.#} s"
             + (scenario.WarmUp > TimeSpan.Zero ? $" after a {scenario.WarmUp.TotalSeconds:0.#} s warm-up" : ""));
-        outgoing.TryWrite(new ChangeApplied(run.Id, start.Users, start.Rate));
-        run.Completion = RunToEndAsync(run, outgoing);
+        Outbox.Add(new ChangeApplied(run.Id, start.Users, start.Rate));
+        run.Completion = RunToEndAsync(run);
     }
 
-    async Task RunToEndAsync(AgentRun run, ChannelWriter<AgentMessage> outgoing)
+    async Task RunToEndAsync(AgentRun run)
     {
         try
         {
             var result = await run.Runner.RunAsync(run.Stopping);
             run.Result = result;
-            run.SendFinishedSeconds(outgoing, final: true);
+            run.SendFinishedSeconds(Outbox, final: true);
             var stats = run.Runner.CurrentStats!;
-            outgoing.TryWrite(new RunEnded(run.Id, run.StopReason ?? result.StopReason, result.Seconds, result.Requests, result.Errors, result.Dropped,
+            Outbox.Add(new RunEnded(run.Id, run.StopReason ?? result.StopReason, result.Seconds, result.Requests, result.Errors, result.Dropped,
                 WireHistogram.Of(stats.Corrected), WireHistogram.Of(stats.Raw), result.ErrorsByKind));
             _log.WriteLine($"agent {Name}: run {run.Id} ended ({run.StopReason ?? result.StopReason}): {result.Requests} requests, {result.RequestsPerSecond:0.#}/s, p50 {result.Corrected.P50:0.#} ms, p99 {result.Corrected.P99:0.#} ms, {result.Errors} errors");
         }
@@ -294,13 +343,13 @@ public sealed class LoadAgent
         }
     }
 
-    void Change(ChangeRun change, ChannelWriter<AgentMessage> outgoing)
+    void Change(ChangeRun change)
     {
         if (_run is not { } run || run.Id != change.Run) return;
         try
         {
             run.Runner.ChangeLoad(new LoadChange(change.Users, change.Rate));
-            outgoing.TryWrite(new ChangeApplied(run.Id, change.Users, change.Rate));
+            Outbox.Add(new ChangeApplied(run.Id, change.Users, change.Rate));
         }
         catch (ArgumentException e)
         {
@@ -348,53 +397,4 @@ public sealed class LoadAgent
 
     /// <summary>Agent <paramref name="share"/>'s part of <paramref name="total"/> split evenly among <paramref name="of"/> agents.</summary>
     public static int Split(int total, int share, int of) => total / of + (share < total % of ? 1 : 0);
-}
-
-/// <summary>One run on one agent: its runner, how far its seconds have been reported, and how it ended.</summary>
-public sealed class AgentRun(string id, LoadRunner runner, HttpClient http)
-{
-    readonly CancellationTokenSource _stop = new();
-    int _nextSecond;
-
-    public string Id { get; } = id;
-    public LoadRunner Runner { get; } = runner;
-    internal HttpClient Http { get; } = http;
-    internal CancellationToken Stopping => _stop.Token;
-    public Task Completion { get; internal set; } = Task.CompletedTask;
-    public RunResult? Result { get; internal set; }
-
-    /// <summary>True once the run was told to stop (from the server, or because the server was lost): no new requests start.</summary>
-    public bool StopRequested => _stop.IsCancellationRequested;
-    public string? StopReason { get; private set; }
-
-    public void Cancel(string reason = "stopped from the server")
-    {
-        StopReason ??= reason;
-        _stop.Cancel();
-    }
-
-    /// <summary>Sends every measured second that can no longer change (all of them when the run has ended); none of the warm-up.</summary>
-    internal void SendFinishedSeconds(ChannelWriter<AgentMessage> outgoing, bool final)
-    {
-        if (Runner.MeasuredStats is not { } stats) return;
-        lock (this)
-        {
-            var end = final
-                ? Math.Min(stats.SecondCount, (int)Math.Ceiling(Result?.Seconds ?? 0))
-                : stats.SecondOf(Stopwatch.GetTimestamp() - (long)(0.1 * Stopwatch.Frequency));
-            for (; _nextSecond < end; _nextSecond++)
-            {
-                var s = stats.At(_nextSecond);
-                var buckets = s?.Buckets();
-                outgoing.TryWrite(s is null
-                    ? new RunSecond(Id, _nextSecond, 0, 0, 0, Empty, Empty, null)
-                    : new RunSecond(Id, _nextSecond, s.Requests, s.Errors, s.Dropped,
-                        buckets is { } b ? WireHistogram.Of(b.Corrected) : Empty, buckets is { } b2 ? WireHistogram.Of(b2.Raw) : Empty,
-                        s.ErrorsByKind.IsEmpty ? null : new Dictionary<string, long>(s.ErrorsByKind)));
-                s?.ReleaseBuckets();
-            }
-        }
-    }
-
-    static readonly WireHistogram Empty = new([], 0, 0, 0);
 }

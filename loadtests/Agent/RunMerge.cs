@@ -23,6 +23,10 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
     readonly Dictionary<string, AgentPart> _agents = new(StringComparer.Ordinal);
     readonly SortedDictionary<int, MergedSecond> _seconds = [];
     readonly LatencyHistogram _scratch = new();   // under _gate
+    int _version;
+
+    /// <summary>Goes up with every second or end taken: an ended run's cached totals are stale when it moved.</summary>
+    public int Version => Volatile.Read(ref _version);
 
     sealed class AgentPart
     {
@@ -54,6 +58,7 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
         lock (_gate)
         {
             if (!_agents.TryGetValue(agent, out var part) || part.Ended is not null || s.Second <= part.LastSecond) return;
+            _version++;
             part.LastSecond = s.Second;
             part.LastSecondRequests = s.Requests;
             part.Requests += s.Requests;
@@ -84,6 +89,7 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
         {
             if (!_agents.TryGetValue(agent, out var part) || part.Ended is not null) return;
             part.Ended = ended;
+            _version++;
             if (ended.Corrected is null || ended.Raw is null) return;
             part.Requests = ended.Requests;
             part.Errors = ended.Errors;
@@ -92,6 +98,12 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
             part.Raw = ended.Raw.ToHistogram();
             if (ended.ErrorsByKind is not null) part.ErrorsByKind = new Dictionary<string, long>(ended.ErrorsByKind, StringComparer.Ordinal);
         }
+    }
+
+    /// <summary>The agent's end of the run, or null while it has not reported one.</summary>
+    public RunEnded? EndOf(string agent)
+    {
+        lock (_gate) return _agents.TryGetValue(agent, out var part) ? part.Ended : null;
     }
 
     public bool HasEnded(string agent)

@@ -34,7 +34,11 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
     volatile Phase? _current;
     volatile LoadChange? _change;
     long _startedRequests;
+    long _lastAnswer;
     volatile string? _stopReason;
+
+    /// <summary>When the target last answered a request (any HTTP status; a timeout or a refused connection is no answer); 0 before.</summary>
+    public long LastAnswerTimestamp => Volatile.Read(ref _lastAnswer);
 
     public string? ServerMode { get; init; }
 
@@ -349,6 +353,7 @@ public sealed class LoadRunner(HttpClient http, Uri target, Scenario scenario, R
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             await response.Content.CopyToAsync(Stream.Null, timeout.Token);
             if ((int)response.StatusCode >= 400) error = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Volatile.Write(ref _lastAnswer, Stopwatch.GetTimestamp());
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {

@@ -44,4 +44,28 @@ public class OpenTelemetryWiringTests
         Assert.False(Registered(o => o.OpenTelemetry = LiveDashOpenTelemetryMode.Off));
         Assert.False(Registered(o => o.Enabled = false));
     }
+
+    [Theory]
+    [InlineData(null, null, 1.0)]
+    [InlineData("parentbased_traceidratio", "0.1", 0.1)]
+    [InlineData("traceidratio", "0.25", 0.25)]
+    [InlineData("parentbased_traceidratio", "not a number", 1.0)]
+    [InlineData("always_off", null, 0.0)]
+    [InlineData("PARENTBASED_ALWAYS_ON", null, 1.0)]
+    public void TheSamplerVariablesChooseTheShareOfRequestsTraced(string? sampler, string? arg, double expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_SAMPLER"] = sampler, ["OTEL_TRACES_SAMPLER_ARG"] = arg,
+        }).Build();
+        var chosen = LiveDashOpenTelemetry.Sampler(configuration);
+        // 4,000 server spans with no parent, random trace ids: the share kept is the ratio (±2 %); a client span is never kept.
+        var kept = Enumerable.Range(0, 4000).Count(_ => chosen.ShouldSample(new SamplingParameters(default, ActivityTraceId.CreateRandom(), "GET /", ActivityKind.Server)).Decision == SamplingDecision.RecordAndSample);
+        Assert.InRange(kept / 4000.0, expected - 0.02, expected + 0.02);
+        Assert.Equal(SamplingDecision.Drop, chosen.ShouldSample(new SamplingParameters(default, ActivityTraceId.CreateRandom(), "poll", ActivityKind.Client)).Decision);
+        // Under a sampled parent, every kind but "off" keeps the child (a sampled request's spans stay whole).
+        var parent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var child = chosen.ShouldSample(new SamplingParameters(parent, parent.TraceId, "db", ActivityKind.Client)).Decision;
+        Assert.Equal(expected > 0 && sampler != "traceidratio" ? SamplingDecision.RecordAndSample : SamplingDecision.Drop, child);
+    }
 }

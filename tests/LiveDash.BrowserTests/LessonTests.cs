@@ -9,7 +9,8 @@ namespace LiveDash.BrowserTests;
 
 /// <summary>
 /// An admin walks the dashboard's lesson by clicking: step 1 (the server runs the lecture on itself), step 2 (a crowd
-/// from a load agent process starves the thread pool), step 3 (three ways out). Crowds of 4 s (?lesson-seconds=4).
+/// from a load agent process starves the thread pool), step 3 (three ways out), step 4 (SyncOverAsync starves the server
+/// so hard that, before its load channel had a thread of its own, it lost its agent). Crowds of 4 s (?lesson-seconds=4).
 /// </summary>
 // Alone, and the app in a process of its own as ./livedash up runs it: the lecture's Async answers come back on the app's
 // thread pool, which in this process another class's Sync load starves (CI saw Async come back 3,1,2 so).
@@ -26,7 +27,8 @@ public class LessonTests(ITestOutputHelper output)
     {
         // The crowd comes from an agent in its own process, as ./livedash up starts one: in this process it would share the starving pool.
         using var app = await AppProcess.StartAsync(Password, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-        using var agent = AgentProcess.Start(app.BaseAddress, "lesson", Password);
+        var agentLines = new List<string>();
+        using var agent = AgentProcess.Start(app.BaseAddress, "lesson", Password, line => { lock (agentLines) agentLines.Add(line); });
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
         try
@@ -126,11 +128,44 @@ public class LessonTests(ITestOutputHelper output)
             // One instance: no farm row, and the explanation says why, from the instance count it read.
             Assert.Contains("no farm row", await page.Locator(".lesson-explain[data-step='3']").TextContentAsync());
             Assert.True(syncP50 >= 5 * asyncP50, $"step 3: Sync p50 {syncP50} ms, Async {asyncP50} ms");
+
+            // Step 4: SyncOverAsync. The step's row counts the agent's requests and errors for the whole step, as the
+            // agent itself counted them (its end line), and the agent is back, idle and connected, soon after.
+            await page.ClickAsync(".lesson-run[data-step='4']");
+            await page.WaitForFunctionAsync("() => !document.getElementById('lesson').dataset.running", null, new() { Timeout = 120_000, PollingInterval = 250 });
+            var stepEnd = Stopwatch.StartNew();
+            NotStopped(await page.TextContentAsync("#lesson-msg"));
+            var step4 = page.Locator("#lesson-results tr[data-step='4']");
+            Assert.Equal(1, await step4.CountAsync());
+            // The agent writes its end line as it sends its end: three crowds so far (steps 2, 3 and 4), three lines.
+            string[] lines;
+            await WaitUntil(() => { lock (agentLines) return Task.FromResult(agentLines.Count(l => l.Contains(" ended (")) >= 3); }, TimeSpan.FromSeconds(5), "the agent's end line for step 4");
+            lock (agentLines) lines = agentLines.ToArray();
+            output.WriteLine("the agent during step 4: " + string.Join(" | ", lines.SkipWhile(l => !l.Contains("SyncOverAsync") && !l.Contains("run ")).TakeLast(4)));
+            var ended = lines.Last(l => l.Contains(" ended ("));
+            var own = System.Text.RegularExpressions.Regex.Match(ended, @": (\d+) requests, .* (\d+) errors$");
+            Assert.True(own.Success, $"the agent's end line: {ended}");
+            Assert.Equal(own.Groups[1].Value, await step4.GetAttributeAsync("data-requests"));
+            Assert.Equal(own.Groups[2].Value, await step4.GetAttributeAsync("data-errors"));
+            Assert.True(long.Parse(own.Groups[1].Value, CultureInfo.InvariantCulture) > 0, $"the agent sent no request in step 4: {ended}");
+            output.WriteLine($"step 4: {await step4.TextContentAsync()}; lost the server during it: {lines.Any(l => l.Contains("lost the server"))}");
+            using (var admin = app.Http(Password))
+                await WaitUntil(async () => (await admin.GetStringAsync("/admin/api/load/agents")).Contains("\"name\":\"lesson\",\"state\":\"idle\""), TimeSpan.FromSeconds(10) - stepEnd.Elapsed, "the agent connected and idle within 10 s of step 4's end");
             Assert.Empty(pageErrors);
         }
         finally
         {
             if (!agent.HasExited) agent.Kill(entireProcessTree: true);
+        }
+    }
+
+    static async Task WaitUntil(Func<Task<bool>> done, TimeSpan limit, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await done())
+        {
+            Assert.True(clock.Elapsed < limit, $"not within the time: {what}");
+            await Task.Delay(250);
         }
     }
 

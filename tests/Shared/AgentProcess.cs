@@ -2,10 +2,10 @@ using System.Diagnostics;
 
 namespace LiveDash.Tests.Shared;
 
-/// <summary>A real load agent process (<c>LiveDash.LoadTests.Cli.dll agent</c>) connecting out to a test app; its output is read and dropped.</summary>
+/// <summary>A real load agent process (<c>LiveDash.LoadTests.Cli.dll agent</c>) connecting out to a test app; its output goes to <c>onLine</c>, or is dropped.</summary>
 static class AgentProcess
 {
-    public static Process Start(Uri server, string name, string password = KestrelApp.AdminPassword)
+    public static Process Start(Uri server, string name, string password = KestrelApp.AdminPassword, Action<string>? onLine = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -16,8 +16,8 @@ static class AgentProcess
         };
         start.Environment["LIVEDASH_ADMIN_PASSWORD"] = password;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) onLine?.Invoke(line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) onLine?.Invoke(line); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

@@ -8,7 +8,10 @@ using LiveDash.Site;
 
 namespace LiveDash.Lecture;
 
-/// <summary>One line of the lesson's results table: what a step ran and what was measured then (null = not measured).</summary>
+/// <summary>
+/// One line of the lesson's results table: what a step ran and what was measured then (null = not measured); Requests and
+/// Errors are the load agents' own count for the step's whole crowd (its run's totals once every agent reported its end).
+/// </summary>
 public sealed record LessonRow(
     [property: JsonPropertyName("step")] int Step,
     [property: JsonPropertyName("label")] string Label,
@@ -19,7 +22,9 @@ public sealed record LessonRow(
     [property: JsonPropertyName("waitMs")] double? WaitMs,
     [property: JsonPropertyName("peakThreads")] int? PeakThreads,
     [property: JsonPropertyName("queued")] long? Queued,
-    [property: JsonPropertyName("note")] string? Note);
+    [property: JsonPropertyName("note")] string? Note,
+    [property: JsonPropertyName("requests")] long? Requests = null,
+    [property: JsonPropertyName("errors")] long? Errors = null);
 
 /// <summary>What the lesson shows every viewer: its results rows, the text each step wrote, and the last lecture run.</summary>
 public sealed record LessonState(
@@ -65,9 +70,9 @@ public static class LessonApi
     const long MaxBodyBytes = 8 * 1024;
     const int MaxText = 600;
     const double MaxValue = 10_000_000;
-    const string Shape = "{\"step\":2,\"label\":\"Sync, thread pool\",\"rps\":310,\"p50Ms\":320,\"p99Ms\":900,\"inAppMs\":52,\"waitMs\":260,\"peakThreads\":31,\"queued\":70,\"note\":\"…\",\"explain\":\"…\"}";
+    const string Shape = "{\"step\":2,\"label\":\"Sync, thread pool\",\"rps\":310,\"p50Ms\":320,\"p99Ms\":900,\"inAppMs\":52,\"waitMs\":260,\"peakThreads\":31,\"queued\":70,\"requests\":2400,\"errors\":0,\"note\":\"…\",\"explain\":\"…\"}";
 
-    sealed record Body(int? Step, string? Label, double? Rps, double? P50Ms, double? P99Ms, double? InAppMs, double? WaitMs, int? PeakThreads, long? Queued, string? Note, string? Explain);
+    sealed record Body(int? Step, string? Label, double? Rps, double? P50Ms, double? P99Ms, double? InAppMs, double? WaitMs, int? PeakThreads, long? Queued, string? Note, string? Explain, long? Requests = null, long? Errors = null);
 
     public static void MapLessonApi(this IEndpointRouteBuilder app)
     {
@@ -105,9 +110,9 @@ public static class LessonApi
         if (!Text(b.Label, required: true)) return (null, null, new ApiError($"label must be 1 to {MaxText} printable characters", "label"));
         if (!Text(b.Note, required: false)) return (null, null, new ApiError($"note must be at most {MaxText} printable characters", "note"));
         if (!Text(b.Explain, required: false, MaxText * 2)) return (null, null, new ApiError($"explain must be at most {MaxText * 2} printable characters", "explain"));
-        foreach (var (name, value) in new[] { ("rps", b.Rps), ("p50Ms", b.P50Ms), ("p99Ms", b.P99Ms), ("inAppMs", b.InAppMs), ("waitMs", b.WaitMs), ("peakThreads", (double?)b.PeakThreads), ("queued", (double?)b.Queued) })
+        foreach (var (name, value) in new[] { ("rps", b.Rps), ("p50Ms", b.P50Ms), ("p99Ms", b.P99Ms), ("inAppMs", b.InAppMs), ("waitMs", b.WaitMs), ("peakThreads", (double?)b.PeakThreads), ("queued", (double?)b.Queued), ("requests", (double?)b.Requests), ("errors", (double?)b.Errors) })
             if (value is { } v && !(double.IsFinite(v) && v >= 0 && v <= MaxValue)) return (null, null, new ApiError($"{name} must be a number from 0 to {MaxValue}", name));
-        var row = new LessonRow(b.Step.Value, b.Label!, Round(b.Rps), Round(b.P50Ms), Round(b.P99Ms), Round(b.InAppMs), Round(b.WaitMs), b.PeakThreads, b.Queued, b.Note);
+        var row = new LessonRow(b.Step.Value, b.Label!, Round(b.Rps), Round(b.P50Ms), Round(b.P99Ms), Round(b.InAppMs), Round(b.WaitMs), b.PeakThreads, b.Queued, b.Note, b.Requests, b.Errors);
         return (row, b.Explain, null);
     }
 

@@ -8,8 +8,9 @@ namespace LiveDash.Load;
 
 /// <summary>
 /// GET /admin/api/load/agents/connect?name=NAME as a WebSocket (HTTP Basic, user admin): a load agent
-/// connects here and stays. The server sends runs and a ping every heartbeat; the agent sends its status,
-/// each finished second and the end of each run. A socket that drops or falls silent marks the agent lost.
+/// connects here and stays. The server sends runs, a ping every heartbeat and an ack for what it applied (from the load
+/// channel's own thread, <see cref="LoadSupervisor"/>); the agent sends its status, each finished second and the end
+/// of each run, again after a reconnect until acked. A socket that drops or falls silent marks the agent lost.
 /// </summary>
 public static class AgentSocket
 {
@@ -39,8 +40,12 @@ public static class AgentSocket
             await ApiProblem.Result(new ApiError($"an agent called '{name}' is already connected", "name"), 409).ExecuteAsync(context);
             return;
         }
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var agent = agents.TryAdd(name, socket);
+        // No keep-alive frames of its own: only the load channel's thread writes to this connection (see AgentConnection.Raw).
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        var raw = !context.Request.IsHttps && context.Request.Protocol == "HTTP/1.1"
+            ? context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket : null;
+        if (raw is not null) raw.SendTimeout = 2000;
+        var agent = agents.TryAdd(name, socket, raw);
         if (agent is null)
         {
             await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "name taken or too many agents", context.RequestAborted);
@@ -49,7 +54,6 @@ public static class AgentSocket
         var log = context.RequestServices.GetRequiredService<ILogger<LoadAgents>>();
         log.LogInformation("load agent {Agent} connected from {Address}", name, context.Connection.RemoteIpAddress);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var writing = agent.WriteLoopAsync(session.Token);
         try
         {
             await ReceiveLoopAsync(socket, agent, runs, session.Token);
@@ -65,13 +69,6 @@ public static class AgentSocket
                 runs.OnLost(agent);
             }
             session.Cancel();
-            try
-            {
-                await writing;
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
-            {
-            }
         }
     }
 
@@ -97,12 +94,15 @@ public static class AgentSocket
                     break;
                 case RunSecond second:
                     runs.OnSecond(agent, second);
+                    agent.Applied(second.Seq);
                     break;
                 case ChangeApplied applied:
                     runs.OnApplied(agent, applied);
+                    agent.Applied(applied.Seq);
                     break;
                 case RunEnded ended:
                     runs.OnEnded(agent, ended);
+                    agent.Applied(ended.Seq);
                     break;
             }
         }

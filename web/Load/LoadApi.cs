@@ -121,7 +121,9 @@ public static class LoadApi
                 return new
                 {
                     name = a.Name,
-                    state = a.Lost ? AgentConnection.Lost : t?.Ended == true ? "ended" : runs.IsWarmingUp(run, a.Name) ? AgentConnection.WarmingUpState : AgentConnection.Running,
+                    // A lost agent that delivered its end after reconnecting has ended: its figures are all in.
+                    state = t?.Ended == true ? "ended" : a.Lost ? AgentConnection.Lost : runs.IsWarmingUp(run, a.Name) ? AgentConnection.WarmingUpState : AgentConnection.Running,
+                    stopReason = run.Merge.EndOf(a.Name)?.StopReason ?? a.LostReason,
                     requests = t?.Requests ?? 0,
                     rps = t?.RequestsPerSecond ?? 0,
                     errors = t?.Errors ?? 0,

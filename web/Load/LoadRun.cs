@@ -13,6 +13,8 @@ public sealed class RunAgent(string name)
     public int? Users;
     public double? Rate;
     public bool Lost;
+    /// <summary>When and why the server lost it ("lost at 5:02 (silent for 5 s)"), from the run's start.</summary>
+    public string? LostReason;
 }
 
 /// <summary>One run across agents: who takes part, the load it asks for now, and the merge of what they measured.</summary>
@@ -36,9 +38,21 @@ public sealed class LoadRun(string id, RunRequest request, IReadOnlyList<RunAgen
     public string? StopReason;
     public int PublishedSecond = -1;
 
-    /// <summary>An ended run's figures no longer change: merged once, then kept.</summary>
-    public MergedTotals Totals() => IsActive ? Merge.Totals() : _final ??= Merge.Totals();
-    MergedTotals? _final;
+    /// <summary>An ended run's figures change only when a lost agent delivers what it kept: merged again then, else kept.</summary>
+    public MergedTotals Totals()
+    {
+        if (IsActive) return Merge.Totals();
+        if (_final is { } kept && kept.Version == Merge.Version) return kept.Totals;
+        var version = Merge.Version;
+        var totals = Merge.Totals();
+        _final = new Final(version, totals);
+        return totals;
+    }
+    sealed record Final(int Version, MergedTotals Totals);
+    volatile Final? _final;
+
+    /// <summary>"5:02": minutes and seconds.</summary>
+    public static string Clock(TimeSpan t) => $"{(int)t.TotalMinutes}:{t.Seconds:00}";
     public bool IsActive => State is Running or Stopping;
     public string TickName => $"load {Id}";
 }

@@ -256,6 +256,10 @@ public sealed class LoadRuns(LoadAgents agents, LiveDashFeed recorder, RuntimeSe
                 if (agents.Find(agent) is { } local && local.Run == ended.Run) local.Assign(null);
                 if (Find(ended.Run) is not { } endedRun) return;
                 if (ended.Error is not null) log.LogWarning("load run {Run}: agent {Agent} could not run it: {Error}", endedRun.Id, agent, ended.Error);
+                // A run that already ended (its agent was lost) still takes the agent's end, sent again on reconnect:
+                // its figures become exactly what the agent counted.
+                if (!endedRun.IsActive && !endedRun.Merge.HasEnded(agent))
+                    log.LogInformation("load run {Run}: agent {Agent} delivered its end after a reconnect ({Reason}): {Requests} requests, {Errors} errors", endedRun.Id, agent, ended.StopReason, ended.Requests, ended.Errors);
                 endedRun.Merge.End(agent, ended);
                 FinishIfDone(endedRun);
                 break;
@@ -270,6 +274,7 @@ public sealed class LoadRuns(LoadAgents agents, LiveDashFeed recorder, RuntimeSe
             lock (_gate)
             {
                 part.Lost = true;
+                part.LostReason = $"lost at {LoadRun.Clock(Stopwatch.GetElapsedTime(run.StartedTimestamp))} ({reason ?? "lost"})";
                 log.LogWarning("load run {Run}: agent {Agent} lost ({Reason}); the run goes on with the others", run.Id, agent, reason);
                 if (run.State == LoadRun.Running) Rebalance(run);
             }
@@ -281,7 +286,13 @@ public sealed class LoadRuns(LoadAgents agents, LiveDashFeed recorder, RuntimeSe
         lock (_gate)
         {
             if (!run.IsActive || !run.Agents.All(a => a.Lost || run.Merge.HasEnded(a.Name))) return;
-            var anyRan = run.Merge.Totals().Requests > 0 || run.Agents.Any(a => run.Merge.HasEnded(a.Name) && !a.Lost);
+            // Completed only when an agent ran the whole duration; a run its agents abandoned (lost, or lost the server)
+            // is stopped and says who and when; failed when nothing ran at all.
+            var ends = run.Agents.Select(a => (a, End: run.Merge.EndOf(a.Name))).ToList();
+            var abandoned = ends.FirstOrDefault(e => e.End is { } end ? end.Error is null && !RanToEnd(end) : e.a.Lost);
+            if (run.StopReason is null && !ends.Any(e => e.End is { } end && RanToEnd(end)) && abandoned.a is { } who)
+                run.StopReason = $"agent {who.Name} " + (abandoned.End?.StopReason ?? who.LostReason ?? "lost");
+            var anyRan = run.Merge.Totals().Requests > 0 || ends.Any(e => e.End is { Error: null });
             run.State = run.StopReason is not null ? LoadRun.Stopped : anyRan ? LoadRun.Completed : LoadRun.Failed;
             foreach (var part in run.Agents)
                 if (agents.Find(part.Name) is { } a && a.Run == run.Id) a.Assign(null);
@@ -289,10 +300,16 @@ public sealed class LoadRuns(LoadAgents agents, LiveDashFeed recorder, RuntimeSe
         PublishTicks(run);
     }
 
-    /// <summary>Called a few times a second: closes overdue runs and publishes merged seconds to the dashboard.</summary>
-    public void Tick()
+    /// <summary>An agent's end for a run it ran to its duration (not stopped, not cut short by a lost server).</summary>
+    static bool RanToEnd(RunEnded end) => end.Error is null && (end.StopReason == "completed" || end.StopReason.StartsWith("stopped at the duration cap", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Called a few times a second, on the load channel's thread: marks silent agents lost (silence counted only while
+    /// this server could <paramref name="listening"/>), closes overdue runs and publishes merged seconds to the dashboard.
+    /// </summary>
+    public void Tick(TimeSpan listening)
     {
-        foreach (var lost in agents.Sweep()) OnLost(lost);
+        foreach (var lost in agents.Sweep(listening)) OnLost(lost);
         if (Farm is not null) foreach (var name in Farm.SweepRemote()) ApplyLost(name, "its instance fell silent");
         foreach (var run in All().Where(r => r.IsActive))
         {

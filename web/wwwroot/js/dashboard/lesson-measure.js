@@ -48,3 +48,17 @@ export function summarizeFarm(run, frames) {
     };
 }
 
+
+/**
+ * The crowd's run once it has ended and every agent reported its end (its totals are then the agents' own count for the
+ * whole step, sent again after a reconnect if the channel dropped); as it stands after 20 s otherwise.
+ */
+export async function finalRun(id, getJson) {
+    const until = Date.now() + 20_000;
+    for (;;) {
+        const run = await getJson(`/admin/api/load/runs/${id}`);
+        const done = !['running', 'stopping'].includes(run.state) && (run.agents ?? []).every(a => a.state === 'ended');
+        if (done || Date.now() > until) return run;
+        await new Promise(r => setTimeout(r, 500));
+    }
+}

@@ -40,6 +40,8 @@ export function drawRows(rows) {
         if (r.p50Ms != null) tr.dataset.p50 = String(r.p50Ms);
         if (r.waitMs != null) tr.dataset.wait = String(r.waitMs);
         if (r.inAppMs != null) tr.dataset.inapp = String(r.inAppMs);
+        if (r.requests != null) tr.dataset.requests = String(r.requests);
+        if (r.errors != null) tr.dataset.errors = String(r.errors);
         const ms = v => v == null ? '–' : fmtMs(v);
         tr.append(cell(String(r.step)), cell(r.label), cell(r.rps == null ? '–' : r.rps.toFixed(0), 'num'), cell(ms(r.p50Ms), 'num'), cell(ms(r.p99Ms), 'num'),
             cell(ms(r.inAppMs), 'num'), cell(ms(r.waitMs), 'num'), cell(r.peakThreads == null ? '–' : String(r.peakThreads), 'num'),
