@@ -118,8 +118,6 @@ public sealed class LiveDashEndpoints : IEndpointConventionBuilder
         public void Finally(Action<EndpointBuilder> finallyConvention) { }
     }
 
-    static Task Refuse(HttpContext context, string reason) => Results.Problem(
-        statusCode: StatusCodes.Status403Forbidden,
-        title: "LiveDash answers local clients only until the host opens it",
-        detail: $"This request is not local: {reason}. {HowToOpen}").ExecuteAsync(context);
+    static Task Refuse(HttpContext context, string reason) => LiveDashProblem.Of(StatusCodes.Status403Forbidden,
+        $"This request is not local: {reason}. {HowToOpen}", title: "LiveDash answers local clients only until the host opens it").ExecuteAsync(context);
 }
