@@ -70,7 +70,7 @@ public sealed class LiveDashEndpoints : IEndpointConventionBuilder
     }
 
     // Last (the route handler's delegate exists only then), wraps the endpoint's delegate; whether the host opened it is read from the endpoint's final metadata at request time.
-    static void GuardLoopback(EndpointBuilder endpoint)
+    internal static void GuardLoopback(EndpointBuilder endpoint)
     {
         if (endpoint.RequestDelegate is not { } inner) return;
         endpoint.RequestDelegate = context => Opened(context) || NotLocalBecause(context) is not { } reason ? inner(context) : Refuse(context, reason);

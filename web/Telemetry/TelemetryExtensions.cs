@@ -72,9 +72,9 @@ public static class TelemetryExtensions
         library.ServiceInstanceId = store.Instance;
     }
 
-    /// <summary>With OTLP export on, Npgsql's spans and metrics join the library's.</summary>
+    /// <summary>The summary carries the store's mode and the requests it shed; with OTLP export on, Npgsql's spans and metrics join the library's.</summary>
     public static LiveDashBuilder ForStore(this LiveDashBuilder livedash) =>
-        livedash.WithOpenTelemetry(otel => otel
+        livedash.AddSummaryFields<StoreSummaryFields>().WithOpenTelemetry(otel => otel
             .WithTracing(tracing => tracing.AddNpgsql())
             .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation()));
 
@@ -90,6 +90,9 @@ public static class TelemetryExtensions
         livedash.Api.RequireAuthorization(AdminExtensions.ApiPolicy);
         livedash.Blocking.RequireAuthorization(AdminExtensions.ApiPolicy);
     }
+
+    /// <summary>GET ?seconds=N: the library's summary with <see cref="StoreSummaryFields"/>, for admins.</summary>
+    public const string SummaryPath = "/admin/api/telemetry/summary";
 
     /// <summary>The library's blocking capture, as the store maps it.</summary>
     public const string BlockingCapturePath = DashboardPath + "/api/blocking/capture";
@@ -118,7 +121,8 @@ public static class TelemetryExtensions
     public static void MapTelemetry(this WebApplication app)
     {
         app.MapClientTicksApi();
-        app.MapTelemetrySummaryApi();
+        // The library's summary (time on a thread per endpoint included) with the store's mode and shed requests, for admins' scripts and CI.
+        app.MapLiveDashSummary(SummaryPath).RequireAuthorization(AdminExtensions.ApiPolicy);
         app.MapLectureApi();
         // No database work: the baseline for measuring what telemetry itself costs per request.
         app.MapGet("/api/ping", () => Results.Ok(new Pong(true))).SkipsSignIn();
