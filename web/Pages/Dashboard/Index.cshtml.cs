@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace LiveDash.Pages.Dashboard;
 
-public class IndexModel(RuntimeSettings settings, StoreService store, IOptions<TelemetryOptions> telemetry) : PageModel
+public class IndexModel(RuntimeSettings settings, StoreService store, IOptions<LiveDash.AspNetCore.LiveDashOptions> telemetry) : PageModel
 {
     public SettingsSnapshot Current { get; private set; } = settings.Current;
     public string Backend => store.BackendName;
