@@ -12,7 +12,6 @@ public class IndexModel(RuntimeSettings settings, StoreService store, IOptions<L
     public string Backend => store.BackendName;
     public bool IsAdmin { get; private set; }
     public bool TelemetryEnabled => telemetry.Value.Enabled;
-    public string HistogramEdges => string.Join(",", LiveDash.AspNetCore.LiveDashFeed.HistogramEdgesMs.Select(e => e.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public void OnGet()
     {
