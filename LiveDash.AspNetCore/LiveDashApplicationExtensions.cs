@@ -60,6 +60,24 @@ public static class LiveDashEndpointRouteBuilderExtensions
         return new LiveDashEndpoints(page, assets, api, hub, blocking);
     }
 
+    /// <summary>
+    /// Maps the summary <c>MapLiveDash</c> serves at <c>{path}/api/summary</c> at another <paramref name="pattern"/> too, e.g. under
+    /// the host's own admin API: <c>GET {pattern}?seconds=N</c> (1 to <see cref="LiveDashFeed.MaxSummarySeconds"/>, default 10)
+    /// answers <see cref="LiveDashFeed.Summarize"/> with the host's <see cref="ILiveDashSummaryFields"/>, and a bad <c>seconds</c> a
+    /// 400 problem naming it. Like <c>MapLiveDash</c>'s endpoints it answers local clients only until the host opens it
+    /// (<c>.RequireAuthorization(…)</c> or <c>.AllowAnonymous()</c> on the returned builder).
+    /// </summary>
+    /// <param name="endpoints">The host's app (or any endpoint route builder).</param>
+    /// <param name="pattern">The route pattern, e.g. <c>/admin/api/telemetry/summary</c>.</param>
+    /// <returns>The endpoint's builder, to open it or add conventions.</returns>
+    public static RouteHandlerBuilder MapLiveDashSummary(this IEndpointRouteBuilder endpoints, string pattern)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
+        var summary = endpoints.MapTelemetrySummaryApi(pattern);
+        summary.Finally(LiveDashEndpoints.GuardLoopback);
+        return summary;
+    }
+
 }
 
 /// <summary>An optional middleware for a host with a queue of its own before its endpoints.</summary>

@@ -43,6 +43,15 @@ public sealed class LiveDashBuilder
         return this;
     }
 
+    /// <summary>Adds <typeparamref name="TFields"/>' fields to the summary (a singleton; add as many as needed).</summary>
+    /// <typeparam name="TFields">The host's summary fields.</typeparam>
+    /// <returns>This builder.</returns>
+    public LiveDashBuilder AddSummaryFields<TFields>() where TFields : class, ILiveDashSummaryFields
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveDashSummaryFields, TFields>());
+        return this;
+    }
+
     /// <summary>
     /// Adds the host's own instrumentation to the OpenTelemetry builder LiveDash wired, e.g.
     /// <c>otel => otel.WithTracing(t => t.AddNpgsql())</c>; does nothing when LiveDash did not wire it

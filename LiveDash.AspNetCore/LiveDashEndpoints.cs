@@ -70,7 +70,7 @@ public sealed class LiveDashEndpoints : IEndpointConventionBuilder
     }
 
     // Last (the route handler's delegate exists only then), wraps the endpoint's delegate; whether the host opened it is read from the endpoint's final metadata at request time.
-    static void GuardLoopback(EndpointBuilder endpoint)
+    internal static void GuardLoopback(EndpointBuilder endpoint)
     {
         if (endpoint.RequestDelegate is not { } inner) return;
         endpoint.RequestDelegate = context => Opened(context) || NotLocalBecause(context) is not { } reason ? inner(context) : Refuse(context, reason);
@@ -118,8 +118,6 @@ public sealed class LiveDashEndpoints : IEndpointConventionBuilder
         public void Finally(Action<EndpointBuilder> finallyConvention) { }
     }
 
-    static Task Refuse(HttpContext context, string reason) => Results.Problem(
-        statusCode: StatusCodes.Status403Forbidden,
-        title: "LiveDash answers local clients only until the host opens it",
-        detail: $"This request is not local: {reason}. {HowToOpen}").ExecuteAsync(context);
+    static Task Refuse(HttpContext context, string reason) => LiveDashProblem.Of(StatusCodes.Status403Forbidden,
+        $"This request is not local: {reason}. {HowToOpen}", title: "LiveDash answers local clients only until the host opens it").ExecuteAsync(context);
 }

@@ -20,7 +20,7 @@ static class BlockingCaptureApi
             {
                 var running = capture.Current;
                 var detail = running is null ? "a capture is running" : $"a capture of {running.Seconds} s is running since {running.StartedAt:O}";
-                return Problem(StatusCodes.Status409Conflict, detail + "; one runs at a time", null);
+                return LiveDashProblem.Of(StatusCodes.Status409Conflict, detail + "; one runs at a time");
             }
             // The capture goes on if the client leaves; the wait holds no thread.
             return Results.Ok(await done.WaitAsync(context.RequestAborted));
@@ -37,14 +37,6 @@ static class BlockingCaptureApi
         seconds = BlockingCapture.DefaultSeconds;
         if (value is null) return null;
         if (int.TryParse(value, out seconds) && seconds is >= 1 and <= BlockingCapture.MaxSeconds) return null;
-        return Problem(StatusCodes.Status400BadRequest, $"seconds must be a whole number from 1 to {BlockingCapture.MaxSeconds}", "seconds");
-    }
-
-    /// <summary>Problem details that also carry <c>error</c> (and <c>field</c>), the names the library's other 400s use.</summary>
-    static IResult Problem(int status, string detail, string? field)
-    {
-        var extensions = new Dictionary<string, object?> { ["error"] = detail };
-        if (field is not null) extensions["field"] = field;
-        return Results.Problem(detail: detail, statusCode: status, extensions: extensions);
+        return LiveDashProblem.BadField("seconds", $"seconds must be a whole number from 1 to {BlockingCapture.MaxSeconds}");
     }
 }

@@ -100,6 +100,12 @@ public sealed record LatencySummary(int Seconds, long Requests, double Rps,
 
     /// <summary>The thread pool's most threads in those seconds, to set the endpoints' threads held beside.</summary>
     public int PeakThreads { get; init; }
+
+    /// <summary>
+    /// The host's own fields (see <see cref="ILiveDashSummaryFields"/>), written at the summary's top level under their keys;
+    /// null when the host adds none.
+    /// </summary>
+    [JsonExtensionData] public Dictionary<string, object>? Extra { get; init; }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -107,15 +108,48 @@ public class LoopbackOnlyTests
         Assert.NotEqual(HttpStatusCode.OK, await Send(app, HttpMethod.Get, "/livedash/api/summary", "127.0.0.1"));
     }
 
-    [Fact]
-    public async Task SummarySecondsOutOfRangeIsABadRequestNamingTheField()
+    [Theory]
+    [InlineData("GET", "/livedash/api/summary?seconds=0")]
+    [InlineData("GET", "/livedash/api/summary?seconds=61")]
+    [InlineData("GET", "/livedash/api/summary?seconds=abc")]
+    [InlineData("POST", "/livedash/api/blocking/capture?seconds=0")]
+    [InlineData("POST", "/livedash/api/blocking/capture?seconds=31")]
+    [InlineData("POST", "/livedash/api/blocking/capture?seconds=abc")]
+    public async Task BadSecondsAreAProblemNamingTheField(string method, string path)
     {
         await using var app = await StartAsync(_ => { });
-        var request = new HttpRequestMessage(HttpMethod.Get, "/livedash/api/summary?seconds=61");
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
         request.Headers.Add(RemoteHeader, "127.0.0.1");
         using var response = await app.GetTestClient().SendAsync(request);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("\"field\":\"seconds\"", await response.Content.ReadAsStringAsync());
+        var problem = await Problem(response, HttpStatusCode.BadRequest);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("seconds", detail);
+        Assert.Equal(detail, problem.GetProperty("errors").GetProperty("seconds")[0].GetString());
+        Assert.Equal(detail, problem.GetProperty("error").GetString());
+        Assert.Equal("seconds", problem.GetProperty("field").GetString());
+        Assert.Equal("Bad Request", problem.GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task TheRefusalIsAProblemWithTheSameMembers()
+    {
+        await using var app = await StartAsync(_ => { });
+        var request = new HttpRequestMessage(HttpMethod.Get, "/livedash/api/summary");
+        request.Headers.Add(RemoteHeader, "203.0.113.9");
+        using var response = await app.GetTestClient().SendAsync(request);
+        var problem = await Problem(response, HttpStatusCode.Forbidden);
+        Assert.Contains("203.0.113.9", problem.GetProperty("detail").GetString());
+        Assert.Equal(problem.GetProperty("detail").GetString(), problem.GetProperty("error").GetString());
+    }
+
+    static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        return problem;
     }
 
     sealed class RemoteAddressFromHeader : IStartupFilter

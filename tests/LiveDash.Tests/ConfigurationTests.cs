@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using LiveDash.Tests.Telemetry;
 using Npgsql;
 using LiveDash.Tests.Shared;
@@ -13,6 +14,9 @@ public class ConfigurationTests
     [InlineData("LiveDash:Mode", "Sync,Async", "LiveDash:Mode")]
     [InlineData("LiveDash:MinThreads", "lots", "LiveDash:MinThreads")]
     [InlineData("Telemetry:Enabled", "maybe", "Telemetry:Enabled")]
+    [InlineData("Telemetry:MeasureThreadTme", "false", "MeasureThreadTme")]
+    [InlineData("Telemetry:ThreadTimeRoutes", "0", "Telemetry:ThreadTimeRoutes")]
+    [InlineData("Telemetry:HubPath", "/elsewhere", "Telemetry:HubPath")]
     [InlineData("Database:Provider", "Oracle", "Database:Provider")]
     [InlineData("Database:Seed:Users", "0", "Database:Seed:Users")]
     [InlineData("OpenTelemetry:DashboardUrl", "127.0.0.1:18888", "OpenTelemetry:DashboardUrl")]
@@ -22,6 +26,27 @@ public class ConfigurationTests
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         var messages = string.Join(" | ", Chain(error).Select(e => e.Message));
         Assert.Contains(named, messages);
+    }
+
+    [Fact]
+    public async Task SectionTelemetryIsTheLibrarysOwnOptions()
+    {
+        await using var app = new LiveDashApp
+        {
+            ExtraSettings = new Dictionary<string, string?>
+            {
+                ["Telemetry:MeasureArrival"] = "false", ["Telemetry:MeasureThreadTime"] = "false", ["Telemetry:ThreadTimeRoutes"] = "3",
+            },
+        };
+        app.CreateClient();
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LiveDash.AspNetCore.LiveDashOptions>>().Value;
+        Assert.False(options.MeasureArrival);
+        Assert.False(options.MeasureThreadTime);
+        Assert.Equal(3, options.ThreadTimeRoutes);
+        Assert.True(options.Enabled);
+        // The store's own settings stay: its hub, and the paths it does not measure.
+        Assert.Equal(LiveDash.Telemetry.TelemetryExtensions.HubPath, options.HubPath);
+        Assert.Contains("/hubs", options.UnmeasuredPaths);
     }
 
     [Fact]

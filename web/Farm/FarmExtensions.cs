@@ -35,7 +35,7 @@ public static class FarmExtensions
         builder.Services.AddSingleton<FarmSignIns>();
         builder.Services.AddSingleton<IFarmChannelReader>(sp => sp.GetRequiredService<FarmSignIns>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FarmSignIns>());
-        if (builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section).Enabled) builder.Services.AddHostedService<FarmPublisher>();
+        if (builder.LibraryOptions().Enabled) builder.Services.AddHostedService<FarmPublisher>();
     }
 
     public static void MapFarm(this WebApplication app)

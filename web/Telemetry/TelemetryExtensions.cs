@@ -12,30 +12,20 @@ using LiveDash.Lecture;
 
 namespace LiveDash.Telemetry;
 
-/// <summary>Section "Telemetry": the store's switches for the LiveDash library.</summary>
-public sealed class TelemetryOptions : IValidatedOptions
-{
-    public const string Section = "Telemetry";
-
-    /// <summary>Record request timelines and publish ticks; off removes every per-request cost (for the overhead benchmark).</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Measure arrival at the socket (end to end); off, latency counts from our first middleware (for the overhead benchmark).</summary>
-    public bool MeasureArrival { get; set; } = true;
-
-    /// <summary>Measure each request's time on a thread (on CPU, waiting for one, blocked); off for the overhead benchmark.</summary>
-    public bool MeasureThreadTime { get; set; } = true;
-
-    public IEnumerable<string> Validate(string section) => [];
-}
-
 /// <summary>The store on the LiveDash library: its labels (mode, server model), gauges, markers and admin APIs.</summary>
 public static class TelemetryExtensions
 {
+    /// <summary>
+    /// Section "Telemetry" is the library's own <see cref="LiveDashOptions"/> (Enabled, MeasureArrival, MeasureThreadTime,
+    /// ThreadTimeRoutes, BlockingCapture, …), bound strictly over the store's defaults; Path and HubPath are the store's.
+    /// </summary>
+    public const string Section = "Telemetry";
+
     public const string HubPath = "/hubs/telemetry";
     public const string DashboardPath = "/livedash";
 
-    public static bool TelemetryEnabled(this IServiceProvider services) => services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Enabled;
+    /// <summary>Whether the library records requests (section "Telemetry", key Enabled), as the library itself reads it.</summary>
+    public static bool TelemetryEnabled(this IServiceProvider services) => services.GetRequiredService<IOptions<LiveDashOptions>>().Value.Enabled;
 
     /// <summary>service.name when the standard OTEL_* variables give none.</summary>
     public const string ServiceName = "LiveDash";
@@ -43,26 +33,40 @@ public static class TelemetryExtensions
     /// <summary>The store's side: sections "Telemetry" and "OpenTelemetry", its labels (mode, server model), gauges and database round trips.</summary>
     public static StoreTelemetry AddTelemetry(this WebApplicationBuilder builder)
     {
-        var options = builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
+        var options = builder.LibraryOptions();
         builder.AddValidatedOptions<OpenTelemetryOptions>(OpenTelemetryOptions.Section);
-        var instance = builder.AddValidatedOptions<Admin.StoreOptions>(Admin.StoreOptions.Section, Admin.StoreOptions.Fallback).Instance;
         builder.Services.AddSingleton<ILiveDashLabels, StoreLabels>();
         builder.Services.AddSingleton<DbPoolMonitor>();
         builder.Services.AddSingleton<LectureBoard>();
         builder.Services.AddSingleton<ILiveDashGauges, StoreGauges>();
         if (options.Enabled) builder.Services.AddSingleton<IDbRoundTripObserver, TimelineRoundTripObserver>();
-        return new StoreTelemetry(options, instance);
+        return new StoreTelemetry(builder.Configuration, StoreInstance(builder));
     }
+
+    /// <summary>
+    /// The library's options as the store sets them and section "Telemetry" overrides them, bound and checked once, for the
+    /// set-up code that needs them before the app is built: a misspelt key or a bad value stops the app naming its key.
+    /// </summary>
+    public static LiveDashOptions LibraryOptions(this WebApplicationBuilder builder)
+    {
+        if (builder.Host.Properties.TryGetValue(typeof(LiveDashOptions), out var bound)) return (LiveDashOptions)bound;
+        var options = new LiveDashOptions();
+        options.ForStore(new StoreTelemetry(builder.Configuration, StoreInstance(builder)));
+        builder.Host.Properties[typeof(LiveDashOptions)] = options;
+        return options;
+    }
+
+    static string? StoreInstance(WebApplicationBuilder builder) =>
+        builder.AddValidatedOptions<Admin.StoreOptions>(Admin.StoreOptions.Section, Admin.StoreOptions.Fallback).Instance;
 
     /// <summary>
     /// The library as the store uses it: the hub where the store's dashboards have always found it; no hub's connection
     /// is a request; with OTLP export on, each farm instance is its own service.instance.id and Npgsql's spans and metrics join.
+    /// Then section "Telemetry", bound strictly: an unknown key, a value of the wrong type, ThreadTimeRoutes outside 1..64 or a
+    /// Path or HubPath (the store's pages name them) throws <see cref="OptionsValidationException"/> naming the key.
     /// </summary>
-    public static void ForStore(this AspNetCore.LiveDashOptions library, StoreTelemetry store)
+    public static void ForStore(this LiveDashOptions library, StoreTelemetry store)
     {
-        library.Enabled = store.Options.Enabled;
-        library.MeasureArrival = store.Options.MeasureArrival;
-        library.MeasureThreadTime = store.Options.MeasureThreadTime;
         library.HubPath = HubPath;
         library.UnmeasuredPaths.Add("/hubs");
         // Not requests anyone waits on: an agent's WebSocket lives for hours, and a lecture run (~12 s) is the sum of the requests it sends, which are measured.
@@ -70,11 +74,26 @@ public static class TelemetryExtensions
         library.UnmeasuredPaths.Add("/admin/api/lecture/run");
         library.ServiceName = ServiceName;
         library.ServiceInstanceId = store.Instance;
+        var section = store.Configuration.GetSection(Section);
+        try
+        {
+            section.Bind(library, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new OptionsValidationException(Section, typeof(LiveDashOptions), [$"configuration section '{Section}': {e.Message}"]);
+        }
+        var failures = new List<string>();
+        if (section[nameof(LiveDashOptions.Path)] is not null) failures.Add($"{Section}:Path is the store's own ({DashboardPath}); leave it out");
+        if (section[nameof(LiveDashOptions.HubPath)] is not null) failures.Add($"{Section}:HubPath is the store's own ({HubPath}); leave it out");
+        if (library.ThreadTimeRoutes is < 1 or > 64)
+            failures.Add($"{Section}:ThreadTimeRoutes must be a whole number from 1 to 64, got {library.ThreadTimeRoutes}");
+        if (failures.Count > 0) throw new OptionsValidationException(Section, typeof(LiveDashOptions), failures);
     }
 
-    /// <summary>With OTLP export on, Npgsql's spans and metrics join the library's.</summary>
+    /// <summary>The summary carries the store's mode and the requests it shed; with OTLP export on, Npgsql's spans and metrics join the library's.</summary>
     public static LiveDashBuilder ForStore(this LiveDashBuilder livedash) =>
-        livedash.WithOpenTelemetry(otel => otel
+        livedash.AddSummaryFields<StoreSummaryFields>().WithOpenTelemetry(otel => otel
             .WithTracing(tracing => tracing.AddNpgsql())
             .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation()));
 
@@ -90,6 +109,9 @@ public static class TelemetryExtensions
         livedash.Api.RequireAuthorization(AdminExtensions.ApiPolicy);
         livedash.Blocking.RequireAuthorization(AdminExtensions.ApiPolicy);
     }
+
+    /// <summary>GET ?seconds=N: the library's summary with <see cref="StoreSummaryFields"/>, for admins.</summary>
+    public const string SummaryPath = "/admin/api/telemetry/summary";
 
     /// <summary>The library's blocking capture, as the store maps it.</summary>
     public const string BlockingCapturePath = DashboardPath + "/api/blocking/capture";
@@ -118,7 +140,8 @@ public static class TelemetryExtensions
     public static void MapTelemetry(this WebApplication app)
     {
         app.MapClientTicksApi();
-        app.MapTelemetrySummaryApi();
+        // The library's summary (time on a thread per endpoint included) with the store's mode and shed requests, for admins' scripts and CI.
+        app.MapLiveDashSummary(SummaryPath).RequireAuthorization(AdminExtensions.ApiPolicy);
         app.MapLectureApi();
         // No database work: the baseline for measuring what telemetry itself costs per request.
         app.MapGet("/api/ping", () => Results.Ok(new Pong(true))).SkipsSignIn();
@@ -127,5 +150,5 @@ public static class TelemetryExtensions
 
 public record Pong(bool Ok);
 
-/// <summary>The store's telemetry settings and its farm instance's name, for <see cref="TelemetryExtensions.ForStore(AspNetCore.LiveDashOptions, StoreTelemetry)"/>.</summary>
-public sealed record StoreTelemetry(TelemetryOptions Options, string? Instance);
+/// <summary>The configuration section "Telemetry" is read from, and the farm instance's name, for <see cref="TelemetryExtensions.ForStore(LiveDashOptions, StoreTelemetry)"/>.</summary>
+public sealed record StoreTelemetry(IConfiguration Configuration, string? Instance);

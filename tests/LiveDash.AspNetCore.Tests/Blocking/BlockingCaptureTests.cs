@@ -91,7 +91,13 @@ public class BlockingCaptureTests
         var capture = Capture(app);
         await Task.Delay(1000);
         using (var second = await app.Client.PostAsync("livedash/api/blocking/capture?seconds=1", null))
+        {
             Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+            Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
+            var conflict = JsonDocument.Parse(await second.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(409, conflict.GetProperty("status").GetInt32());
+            Assert.Contains("one runs at a time", conflict.GetProperty("error").GetString());
+        }
         var (status, report, took) = await capture;
 
         Assert.Equal(HttpStatusCode.OK, status);

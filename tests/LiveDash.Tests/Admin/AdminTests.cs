@@ -245,6 +245,36 @@ public partial class AdminTests(LiveDashApp app)
         Assert.Equal(connection.Port, admin.GetProperty("database").GetProperty("details").GetProperty("port").GetInt32());
     }
 
+    [Fact]
+    public async Task TheDashboardIsTheLibrarysWithTheStoresPartsAndItsAdminPartsForAdminsOnly()
+    {
+        var anonymous = await app.CreateClient().GetStringAsync("/dashboard");
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await SignIn(client);
+        var admin = await client.GetStringAsync("/dashboard");
+        foreach (var page in new[] { anonymous, admin })
+        {
+            // The library's body (one #dash, its charts and strip) with the store's slots filled in, in the library's order.
+            Assert.Single(Regex.Matches(page, "id=\"dash\""));
+            Assert.DoesNotContain("livedash-slot", page);
+            Assert.DoesNotContain("livedash-dashboard", page);
+            var order = new[] { "id=\"conn-dot\"", "id=\"s-mode\"", "id=\"s-rps\"", "id=\"s-queue\"", "id=\"s-wq\"", "id=\"s-errors\"", "id=\"s-shed\"", "id=\"s-cpu\"",
+                "id=\"pause\"", "id=\"lag\"", "id=\"starvation\"", "id=\"mongo-note\"", "id=\"empty\"", "id=\"c-latency\"", "id=\"threads-held\"",
+                "id=\"lecture-panel\"", "id=\"waterfall-all\"", "id=\"c-waterfall\"", "id=\"c-histogram\"", "id=\"modes\"", "id=\"client-panel\"" }
+                .Select(id => page.IndexOf(id, StringComparison.Ordinal)).ToList();
+            Assert.DoesNotContain(-1, order);
+            Assert.Equal(order.Order(), order);
+            Assert.Contains("data-hub=\"/hubs/telemetry\"", page);
+            Assert.Contains("data-modes=\"Sync,Async,SyncOverAsync\"", page);
+        }
+        Assert.Contains("data-admin=\"false\"", anonymous);
+        Assert.DoesNotContain("id=\"blocking-panel\"", anonymous);
+        Assert.DoesNotContain("id=\"load-panel\"", anonymous);
+        Assert.Contains("data-admin=\"true\"", admin);
+        Assert.Contains("id=\"blocking-panel\" data-url=\"/livedash/api/blocking/capture\"", admin);
+        Assert.Contains("id=\"load-panel\"", admin);
+    }
+
     [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
     private static partial Regex CsrfMeta();
 

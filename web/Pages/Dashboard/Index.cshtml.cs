@@ -6,13 +6,12 @@ using Microsoft.Extensions.Options;
 
 namespace LiveDash.Pages.Dashboard;
 
-public class IndexModel(RuntimeSettings settings, StoreService store, IOptions<TelemetryOptions> telemetry) : PageModel
+public class IndexModel(RuntimeSettings settings, StoreService store, IOptions<LiveDash.AspNetCore.LiveDashOptions> telemetry) : PageModel
 {
     public SettingsSnapshot Current { get; private set; } = settings.Current;
     public string Backend => store.BackendName;
     public bool IsAdmin { get; private set; }
     public bool TelemetryEnabled => telemetry.Value.Enabled;
-    public string HistogramEdges => string.Join(",", LiveDash.AspNetCore.LiveDashFeed.HistogramEdgesMs.Select(e => e.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public void OnGet()
     {
