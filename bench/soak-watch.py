@@ -238,7 +238,7 @@ def report(out):
     check("live dashboard read ticks every minute", ticks and ticks[-1] > 0 and not silent,
           f"{ticks[-1] if ticks else 0} ticks" + (f"; none in minute(s) {silent}" if silent else ""))
     stalled_end = minutes[-1]["stalled_state"] if minutes else "none"
-    check("stalled dashboard still connected", stalled_end == "established", f"{stalled_end}, {minutes[-1]['stalled_unread'] if minutes else 0} bytes unread on its side")
+    check("stalled dashboard still connected", stalled_end == "established", f"its socket {stalled_end} (seen from its side, which reads nothing), {minutes[-1]['stalled_unread'] if minutes else 0} bytes unread")
     warning_count = sum(int(m["warnings"] or 0) for m in minutes)
     check("no warning or error line", warning_count == 0, f"{warning_count} (warnings.log)")
     passed = all(c["ok"] for c in checks)
