@@ -17,7 +17,10 @@ public class SoakTests(ITestOutputHelper output)
 {
     const int Seconds = 300;
     const int Rate = 100;
-    const double MemoryGrowthMb = 40;   // per app, over the 4 minutes after the 1-minute warm-up
+    // Per app, over the 4 minutes after the 1-minute warm-up. At 100/s an app grew about 4 MB a minute through a
+    // 15-minute soak on a quiet machine, and up to 47 MB in these 4 minutes with the machine's load average at 40
+    // (p99 5 s): 80 MB still fails anything of 3.5 KB or more kept per request (24,000 requests in those 4 minutes).
+    const double MemoryGrowthMb = 80;
 
     [Fact]
     public async Task FiveMinutesOfTheFarmUnderLoadLeakNothingAndLoseNothing()
