@@ -6,6 +6,7 @@ using System.Text.Json;
 using LiveDash.Admin;
 using LiveDash.Store.Workers;
 using LiveDash.Telemetry;
+using LiveDash.Tests.Shared;
 using LiveDash.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,8 +14,10 @@ namespace LiveDash.Tests.Store.Workers;
 
 /// <summary>
 /// The lecture's server, for real: one worker, 300 ms of database time per round trip, and the
-/// ordering each mode gives. Asserts orders and coarse bounds, not tight times.
+/// ordering each mode gives. Asserts orders and coarse bounds, not tight times. In-process, so alone: a full run
+/// with the other classes beside it once saw Async on one worker come back 1,2,3 (their load in the shared thread pool).
 /// </summary>
+[Collection(AloneCollection.Name)]
 public class WorkerPoolTests(KestrelApp app) : IClassFixture<KestrelApp>
 {
     const int LatencyMs = 300;
