@@ -25,12 +25,26 @@ public sealed class LoadSupervisor(LoadAgents agents, LoadRuns runs) : IHostedSe
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _stop.Cancel();
-        _thread?.Join(TimeSpan.FromSeconds(2));
+        Halt();
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _stop.Dispose();
+    /// <summary>The host may dispose it before (or without) stopping it: stopped once, and the token's handle freed only
+    /// once the thread that waits on it has ended.</summary>
+    public void Dispose()
+    {
+        Halt();
+        if (_thread is not { IsAlive: true }) _stop.Dispose();
+    }
+
+    int _halted;
+
+    void Halt()
+    {
+        if (Interlocked.Exchange(ref _halted, 1) == 1) return;
+        _stop.Cancel();
+        _thread?.Join(TimeSpan.FromSeconds(2));
+    }
 
     void Loop()
     {

@@ -51,9 +51,10 @@ public class CoordinatedOmissionTests
         var result = await new LoadRunner(http, server.Address, OneAtATime(TimeSpan.FromSeconds(5), rate: 25, seconds: 8), RunLimits.Default).RunAsync(CancellationToken.None);
 
         Assert.True(result.Corrected.P99 >= 500, $"corrected p99 {result.Corrected.P99} ms");
-        // The raw figure misses the wait of the arrivals queued behind the stall: far below the corrected one. (Not an
-        // absolute bound: on a loaded 2-core machine a plain request here once took 530 ms.)
-        Assert.True(result.Raw.P99 < result.Corrected.P99 / 2, $"raw p99 {result.Raw.P99} ms against corrected {result.Corrected.P99} ms");
+        // The raw figure misses the wait of the ~25 arrivals queued behind the stall (an eighth of the run): at p95 it is
+        // far below the corrected one. (Compared at p95, where one or two slow requests do not reach: a quiet run once
+        // had a raw p99 of 764 ms, and on a loaded 2-core machine a plain request took 530 ms.)
+        Assert.True(result.Raw.P95 < result.Corrected.P95 / 2, $"raw p95 {result.Raw.P95} ms against corrected {result.Corrected.P95} ms (p99 {result.Raw.P99} / {result.Corrected.P99})");
         Assert.True(result.Raw.Max >= 900, $"raw max {result.Raw.Max} ms: the stalled request itself");
         // Every arrival was sent or, still waiting when the run ended on a slow machine, counted as dropped: none lost.
         Assert.InRange(result.Requests + result.Dropped, 195, 200);
