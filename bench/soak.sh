@@ -68,11 +68,17 @@ api() { curl -fsS --max-time 10 -u "admin:$PASSWORD" -H 'Content-Type: applicati
 # Who is who: up's children (the apps by their port, HAProxy, the agent, the Aspire dashboard), PostgreSQL by its port.
 child() { # pattern -> the pid of up's child whose command line matches
     local pid
-    for pid in $(pgrep -P "$UP_PID"); do tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qE -- "$1" && { echo "$pid"; return 0; }; done
+    # Read whole, then matched: under pipefail a grep -q that stops reading early can fail the pipe (SIGPIPE) though it matched.
+    local line
+    for pid in $(pgrep -P "$UP_PID"); do
+        line=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
+        grep -qE -- "$1" <<< "$line" && { echo "$pid"; return 0; }
+    done
     return 1
 }
-for _ in $(seq 1 150); do api "$URL/admin/api/load/agents" 2>/dev/null | grep -q '"local"' && break; sleep 0.2; done
-api "$URL/admin/api/load/agents" | grep -q '"local"' || die "the local agent did not connect (log: .livedash/agent.log)"
+agents=""
+for _ in $(seq 1 150); do agents=$(api "$URL/admin/api/load/agents" 2>/dev/null) && grep -q '"local"' <<< "$agents" && break; sleep 0.2; done
+grep -q '"local"' <<< "$agents" || die "the local agent did not connect (log: .livedash/agent.log; the farm's agents: $agents)"
 APP1=$(child "--urls http://127.0.0.1:$((port + 1))") APP2=$(child "--urls http://127.0.0.1:$((port + 2))")
 PROXY=$(child "^haproxy ") AGENT=$(child "LoadTests.Cli.dll agent") ASPIRE=$(child "Aspire.Dashboard") \
     || die "could not find the farm's processes under ./livedash up (pid $UP_PID)"
