@@ -10,7 +10,7 @@ public sealed class FarmDatabase : IDisposable
 {
     public FarmDatabase(string connectionString)
     {
-        var csb = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "LiveDash farm", MaxPoolSize = 4, Timeout = 3, CommandTimeout = 5 };
+        var csb = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "LiveDash farm", MinPoolSize = 0, MaxPoolSize = 4, Timeout = 3, CommandTimeout = 5 };
         DataSource = new NpgsqlDataSourceBuilder(csb.ConnectionString).Build();
         // Keepalive makes a silently dropped connection fail WaitAsync, so the listener reconnects and re-reads.
         var listen = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "LiveDash farm listener", Pooling = false, KeepAlive = 5, Timeout = 3 };

@@ -13,7 +13,9 @@ public static class PostgresConnection
             .Select(Canonical).ToHashSet(StringComparer.Ordinal);
         var csb = new NpgsqlConnectionStringBuilder(userConnectionString);
         // Sized so the pool, not the thread pool, is never the limit at concurrency 200 (see the figures in docs/benchmarks.md).
-        if (!given.Contains(Canonical("Maximum Pool Size"))) csb.MaxPoolSize = 250;
+        if (!given.Contains(Canonical("Maximum Pool Size"))) csb.MaxPoolSize = Math.Max(250, csb.MinPoolSize);
+        // Warmed at start-up and kept: as many as admission control lets in at once, so a burst forks no backends.
+        if (!given.Contains(Canonical("Minimum Pool Size"))) csb.MinPoolSize = Math.Min(Admin.RuntimeSettings.DefaultMaxInFlight, csb.MaxPoolSize);
         if (!given.Contains(Canonical("Timeout"))) csb.Timeout = 3;
         csb.CommandTimeout = Math.Max(csb.CommandTimeout, 30);
         if (!given.Contains(Canonical("Max Auto Prepare"))) csb.MaxAutoPrepare = 20;
@@ -25,6 +27,7 @@ public static class PostgresConnection
         return csb.ConnectionString;
     }
 
-    /// <summary>A keyword as Npgsql matches it: case and spaces do not matter, and "Maximum" is also "Max".</summary>
-    static string Canonical(string key) => key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant().Replace("maximum", "max", StringComparison.Ordinal);
+    /// <summary>A keyword as Npgsql matches it: case and spaces do not matter, and "Maximum" is also "Max", "Minimum" also "Min".</summary>
+    static string Canonical(string key) => key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant().Replace("maximum", "max", StringComparison.Ordinal)
+        .Replace("minimum", "min", StringComparison.Ordinal);
 }

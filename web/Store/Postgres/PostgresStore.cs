@@ -138,7 +138,41 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
         await GuardAsync(() => cmd.ExecuteScalarAsync(ct), ct).ConfigureAwait(false);
     }
 
-    public Task EnsureSeededAsync(CancellationToken ct) => new PostgresSeeder(dataSource, logger).EnsureSeededAsync(seed, ct);
+    /// <summary>Seeds if needed, then warms the pool (<see cref="WarmAsync"/>).</summary>
+    public async Task EnsureSeededAsync(CancellationToken ct)
+    {
+        await new PostgresSeeder(dataSource, logger).EnsureSeededAsync(seed, ct).ConfigureAwait(false);
+        await WarmAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens the pool's minimum number of connections at start-up (LiveDash's default: as many as admission control
+    /// lets in at once), at most <see cref="MaxConnecting"/> at a time, and holds each until all are open so the
+    /// pool cannot hand one out twice; then returns them to the pool, which keeps its minimum for good. A cold burst
+    /// of 1,000 requests a second otherwise had ~200 backends forked in its first seconds. Best effort: a connection
+    /// that cannot be opened is logged, and requests open what is missing as before.
+    /// </summary>
+    async Task WarmAsync(CancellationToken ct)
+    {
+        var wanted = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MinPoolSize;
+        if (wanted <= 0) return;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var opens = Enumerable.Range(0, wanted).Select(async Task<object> (_) =>
+        {
+            try { return await OpenAsync(ct).ConfigureAwait(false); }
+            catch (Exception e) when (!ct.IsCancellationRequested) { return e; }
+        }).ToList();
+        var results = await Task.WhenAll(opens).ConfigureAwait(false);
+        var opened = 0;
+        Exception? failure = null;
+        foreach (var result in results)
+        {
+            if (result is NpgsqlConnection conn) { opened++; await conn.DisposeAsync().ConfigureAwait(false); }
+            else failure ??= (Exception)result;
+        }
+        if (failure is null) logger.LogInformation("PostgreSQL pool warmed: {Opened} connections in {Ms:0} ms", opened, clock.Elapsed.TotalMilliseconds);
+        else logger.LogWarning("PostgreSQL pool warmed to {Opened} of its minimum {Wanted} connections in {Ms:0} ms: {Error}", opened, wanted, clock.Elapsed.TotalMilliseconds, failure.Message);
+    }
 
     public IReadOnlyDictionary<string, object?> Describe()
     {
@@ -149,6 +183,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, SeedData seed, IL
             ["port"] = builder.Port,
             ["database"] = builder.Database,
             ["maxPoolSize"] = builder.MaxPoolSize,
+            ["minPoolSize"] = builder.MinPoolSize,
         };
     }
 

@@ -25,6 +25,17 @@ public class PostgresConnectionTests
     [InlineData("Host=h;MaxPoolSize=5")]
     public void APoolSizeTheUserSetIsKeptUnderAnyOfItsNames(string user) => Assert.Equal(5, Built(user).MaxPoolSize);
 
+    [Theory]
+    [InlineData("Host=h", 250, 200)]                              // warm to what admission control lets in at once
+    [InlineData("Host=h;Maximum Pool Size=125", 125, 125)]        // a farm instance's share: warm all of it
+    [InlineData("Host=h;Minimum Pool Size=0", 250, 0)]            // no warming
+    [InlineData("Host=h;MinPoolSize=300", 300, 300)]              // a larger minimum raises the default maximum
+    public void ThePoolsMinimumIsWhatAdmissionLetsInUnlessTheUserSetIt(string user, int max, int min)
+    {
+        var csb = Built(user);
+        Assert.Equal((max, min), (csb.MaxPoolSize, csb.MinPoolSize));
+    }
+
     [Fact]
     public void DefaultsFillWhatTheUserLeftUnset()
     {
