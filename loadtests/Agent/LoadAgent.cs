@@ -14,11 +14,11 @@ public sealed class AgentRefusedException(string message) : Exception(message);
 
 /// <summary>
 /// A long-running load agent: connects out to a LiveDash server over a WebSocket, announces itself,
-/// and runs the load the server asks for against that same server. It reports every finished second
-/// (bucket counts, not percentiles, so the server can merge agents exactly) and its whole-run totals.
-/// A run lives only as long as the connection: when the server goes silent (and no longer answers the load) or the
-/// socket drops, the run is cancelled at once, and the agent reconnects with back-off. What it measured waits in its
-/// <see cref="AgentOutbox"/> until the server confirms it, and is sent again after a reconnect.
+/// and runs the load the server asks for against that same server (<see cref="AgentRuns"/>: this class is the
+/// connection). It reports every finished second (bucket counts, not percentiles, so the server can merge agents
+/// exactly) and its whole-run totals. A run lives only as long as the connection: when the server goes silent (and no
+/// longer answers the load) or the socket drops, the run is cancelled at once, and the agent reconnects with back-off.
+/// What it measured waits in its <see cref="AgentOutbox"/> until the server confirms it, and is sent again after a reconnect.
 /// </summary>
 public sealed class LoadAgent
 {
@@ -28,7 +28,7 @@ public sealed class LoadAgent
     readonly Uri _server;
     readonly string _password;
     readonly TextWriter _log;
-    volatile AgentRun? _run;
+    readonly AgentRuns _runs;
     bool _everConnected;
     long _heard;
     volatile string? _serverGone;
@@ -46,6 +46,7 @@ public sealed class LoadAgent
         Name = name;
         _password = password;
         _log = TextWriter.Synchronized(log);
+        _runs = new AgentRuns(name, _server, Outbox, _log);
     }
 
     public const int MaxNameLength = 24;
@@ -60,16 +61,22 @@ public sealed class LoadAgent
             ? n[..Math.Min(n.Length, MaxNameLength)]
             : $"agent-{Environment.ProcessId}";
 
+    /// <summary>The scenarios an agent can run: the catalogue without the lecture (it is a fixed three-request experiment).</summary>
+    public static IEnumerable<string> AgentScenarios() => ScenarioCatalog.List().Select(s => s.Name).Where(n => n != ScenarioCatalog.Lecture);
+
+    /// <summary>Agent <paramref name="share"/>'s part of <paramref name="total"/> split evenly among <paramref name="of"/> agents.</summary>
+    public static int Split(int total, int share, int of) => total / of + (share < total % of ? 1 : 0);
+
     public string Name { get; }
 
     /// <summary>True while a WebSocket session with the server is open.</summary>
     public bool Connected { get; private set; }
 
     /// <summary>The run going on now, if any.</summary>
-    public AgentRun? CurrentRun => _run;
+    public AgentRun? CurrentRun => _runs.Current;
 
     /// <summary>The last run that ended (its result), for tests and the log.</summary>
-    public AgentRun? LastRun { get; private set; }
+    public AgentRun? LastRun => _runs.Last;
 
     /// <summary>Every second, change and end not yet confirmed by the server: sent again after a reconnect.</summary>
     public AgentOutbox Outbox { get; } = new();
@@ -94,13 +101,13 @@ public sealed class LoadAgent
             finally
             {
                 Connected = false;
-                _run?.LostServer();
+                _runs.LostServer();
             }
             if (cancel.IsCancellationRequested) break;
             await Quietly(Task.Delay(backOff, cancel));
             backOff = TimeSpan.FromSeconds(Math.Min(5, backOff.TotalSeconds * 2));
         }
-        if (_run is { } run) await run.Completion;
+        if (_runs.Current is { } run) await run.Completion;
     }
 
     static string Describe(Exception e) => e switch
@@ -163,8 +170,8 @@ public sealed class LoadAgent
             await Task.WhenAny(receiving, Task.Delay(Timeout.Infinite, cancel));
             if (!receiving.IsCompleted)
             {
-                StopRun("the agent was stopped");
-                if (_run is { } run) await Quietly(run.Completion.WaitAsync(TimeSpan.FromSeconds(10)));
+                _runs.StopCurrent("the agent was stopped");
+                if (_runs.Current is { } run) await Quietly(run.Completion.WaitAsync(TimeSpan.FromSeconds(10)));
                 if (!await Outbox.AllConfirmedAsync(TimeSpan.FromSeconds(3)))
                     _log.WriteLine($"agent {Name}: stopping with {Outbox.Count} messages the server did not confirm");
                 return;
@@ -181,7 +188,7 @@ public sealed class LoadAgent
         finally
         {
             Outbox.Detach(outgoing.Writer);
-            _run?.LostServer();
+            _runs.LostServer();
             outgoing.Writer.TryComplete();
             session.Cancel();
             await Task.WhenAll(Quietly(sending), Quietly(beating), Quietly(receiving));
@@ -224,13 +231,13 @@ public sealed class LoadAgent
             switch (AgentMessage.Parse(buffer.WrittenSpan))
             {
                 case StartRun start:
-                    Start(start);
+                    _runs.Start(start);
                     break;
                 case ChangeRun change:
-                    Change(change);
+                    _runs.Change(change);
                     break;
                 case StopRun stop:
-                    if (_run is { } run && run.Id == stop.Run) run.Cancel();
+                    _runs.Stop(stop);
                     break;
                 case Ack ack:
                     Outbox.Confirm(ack.Through);
@@ -252,11 +259,8 @@ public sealed class LoadAgent
         using var timer = new PeriodicTimer(AgentMessage.HeartbeatInterval);
         do
         {
-            var run = _run;
-            if (run is not null) run.SendFinishedSeconds(Outbox, final: false);
-            var snapshot = run?.Runner.Snapshot();
-            outgoing.TryWrite(new AgentStatus(run is null ? AgentStatus.Idle : AgentStatus.Running, run?.Id,
-                snapshot?.LastSecondRequests ?? 0, snapshot?.Errors ?? 0, snapshot?.InFlight ?? 0, snapshot?.WarmingUp ?? false));
+            var (status, run) = _runs.Report();
+            outgoing.TryWrite(status);
             if (ServerGone(run) is { } gone)
             {
                 _serverGone = gone;
@@ -288,113 +292,4 @@ public sealed class LoadAgent
         _toleranceSaid = true;
         return null;
     }
-
-    void Start(StartRun start)
-    {
-        if (_run is { } busy)
-        {
-            Outbox.Add(new RunEnded(start.Run, "refused", 0, 0, 0, 0, null, null, null, $"agent {Name} is busy with run {busy.Id}"));
-            return;
-        }
-        Scenario scenario;
-        try
-        {
-            scenario = Plan(start);
-        }
-        catch (ScenarioException e)
-        {
-            Outbox.Add(new RunEnded(start.Run, "refused", 0, 0, 0, 0, null, null, null, e.Message));
-            return;
-        }
-        // Connections are capped generously: users can be raised mid-run, and the run's copies need one each.
-        var http = LoadHttp.Create(Math.Max(scenario.MaxInFlight, ScenarioFile.MaxCopies));
-        var runner = new LoadRunner(http, _server, scenario, new RunLimits(TimeSpan.FromSeconds(Math.Min(start.DurationSeconds, MaxDurationSeconds)), RunLimits.Default.MaxRequests))
-        {
-            KeepSecondBuckets = true,
-        };
-        var run = new AgentRun(start.Run, runner, http);
-        if (start.Users is { } users) runner.ChangeLoad(new LoadChange(Copies: users));
-        else if (start.Rate is { } rate) runner.ChangeLoad(new LoadChange(PerSecond: rate));
-        _run = run;
-        _log.WriteLine($"agent {Name}: run {start.Run}: {start.Scenario}{(start.Path is null ? "" : " " + start.Path)}, "
-            + (start.Users is { } u ? $"{u} users" : start.Rate is { } r ? $"{r:0.##}/s" : $"share {start.Share + 1} of {start.Of}") + $", {start.DurationSeconds:0.#} s"
-            + (scenario.WarmUp > TimeSpan.Zero ? $" after a {scenario.WarmUp.TotalSeconds:0.#} s warm-up" : ""));
-        Outbox.Add(new ChangeApplied(run.Id, start.Users, start.Rate));
-        run.Completion = RunToEndAsync(run);
-    }
-
-    async Task RunToEndAsync(AgentRun run)
-    {
-        try
-        {
-            var result = await run.Runner.RunAsync(run.Stopping);
-            run.Result = result;
-            run.SendFinishedSeconds(Outbox, final: true);
-            var stats = run.Runner.CurrentStats!;
-            Outbox.Add(new RunEnded(run.Id, run.StopReason ?? result.StopReason, result.Seconds, result.Requests, result.Errors, result.Dropped,
-                WireHistogram.Of(stats.Corrected), WireHistogram.Of(stats.Raw), result.ErrorsByKind));
-            _log.WriteLine($"agent {Name}: run {run.Id} ended ({run.StopReason ?? result.StopReason}): {result.Requests} requests, {result.RequestsPerSecond:0.#}/s, p50 {result.Corrected.P50:0.#} ms, p99 {result.Corrected.P99:0.#} ms, {result.Errors} errors");
-        }
-        finally
-        {
-            run.Http.Dispose();
-            LastRun = run;
-            _run = null;
-        }
-    }
-
-    void Change(ChangeRun change)
-    {
-        if (_run is not { } run || run.Id != change.Run) return;
-        try
-        {
-            run.Runner.ChangeLoad(new LoadChange(change.Users, change.Rate));
-            Outbox.Add(new ChangeApplied(run.Id, change.Users, change.Rate));
-        }
-        catch (ArgumentException e)
-        {
-            _log.WriteLine($"agent {Name}: run {run.Id}: change refused: {e.Message}");
-        }
-    }
-
-    void StopRun(string reason)
-    {
-        if (_run is { } run) run.Cancel(reason);
-    }
-
-    /// <summary>The scenario this agent runs for its share of a run.</summary>
-    internal static Scenario Plan(StartRun start)
-    {
-        if (start.Scenario == ScenarioCatalog.Lecture || start.Scenario.Contains('/') || start.Scenario.Contains('\\') || start.Scenario.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            throw new ScenarioException(start.Scenario, "scenario", $"agents run the catalogue's scenarios ({string.Join(", ", AgentScenarios())}), not the lecture or files");
-        if (!(start.DurationSeconds > 0 && start.DurationSeconds <= MaxDurationSeconds))
-            throw new ScenarioException(start.Scenario, "durationSeconds", $"must be more than 0 and at most {MaxDurationSeconds:0}, got {start.DurationSeconds}");
-        var during = TimeSpan.FromSeconds(start.DurationSeconds);
-        if (!(start.WarmUpSeconds >= 0 && start.WarmUpSeconds <= MaxWarmUpSeconds))
-            throw new ScenarioException(start.Scenario, "warmUpSeconds", $"must be from 0 to {MaxWarmUpSeconds:0}, got {start.WarmUpSeconds}");
-        // The server decides the warm-up (the scenario's own unless the run says otherwise).
-        var scenario = ScenarioCatalog.Resolve(start.Scenario, new ScenarioOverrides(during, Path: start.Path, WarmUp: TimeSpan.FromSeconds(start.WarmUpSeconds)));
-        IReadOnlyList<LoadSimulation> simulations;
-        if (start.Users is not null) simulations = [new KeepConstant(1, during)];
-        else if (start.Rate is not null) simulations = [new Inject(1, TimeSpan.FromSeconds(1), during)];
-        else
-        {
-            var of = Math.Max(1, start.Of);
-            var share = Math.Clamp(start.Share, 0, of - 1);
-            simulations = scenario.LoadSimulations.Select(s => s switch
-            {
-                KeepConstant k => k with { Copies = Split(k.Copies, share, of) },
-                RampingConstant r => r with { Copies = Split(r.Copies, share, of) },
-                OpenSimulation o => (LoadSimulation)(o with { Interval = o.Interval * of }),
-                _ => s,
-            }).ToList();
-        }
-        return scenario with { LoadSimulations = simulations };
-    }
-
-    /// <summary>The scenarios an agent can run: the catalogue without the lecture (it is a fixed three-request experiment).</summary>
-    public static IEnumerable<string> AgentScenarios() => ScenarioCatalog.List().Select(s => s.Name).Where(n => n != ScenarioCatalog.Lecture);
-
-    /// <summary>Agent <paramref name="share"/>'s part of <paramref name="total"/> split evenly among <paramref name="of"/> agents.</summary>
-    public static int Split(int total, int share, int of) => total / of + (share < total % of ? 1 : 0);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using LiveDash.Admin;
 using LiveDash.Lecture;
 using LiveDash.Store;
@@ -17,7 +16,6 @@ namespace LiveDash.Load;
 public static class LoadApi
 {
     public const double MaxDurationSeconds = LoadAgent.MaxDurationSeconds;
-    const string Shape = "{\"scenario\":\"url\",\"path\":\"/api/ping\",\"rate\":200,\"durationSeconds\":30,\"agents\":[\"a\",\"b\"]}";
 
     public static void MapLoadApi(this IEndpointRouteBuilder app)
     {
@@ -137,133 +135,14 @@ public static class LoadApi
     /// <summary>Reads POST /runs strictly: unknown fields, wrong types and out-of-range values are named in the error.</summary>
     internal static async Task<(RunRequest? Body, ApiError? Error)> ReadStart(HttpRequest request)
     {
-        using var doc = await ParseObject(request);
-        if (doc is null) return (null, new ApiError($"the body must be a JSON object like {Shape}", "body"));
-        string? scenario = null, path = null;
-        int? users = null;
-        double? rate = null, duration = null, warmUp = null;
-        List<string>? agents = null;
-        var lines = false;
-        foreach (var p in doc.RootElement.EnumerateObject())
-        {
-            switch (p.Name)
-            {
-                case "scenario":
-                    if (p.Value.ValueKind != JsonValueKind.String) return (null, new ApiError("scenario must be a scenario name", "scenario"));
-                    scenario = p.Value.GetString();
-                    break;
-                case "path":
-                    if (p.Value.ValueKind == JsonValueKind.Null) break;
-                    if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() is not { Length: > 0 and <= 2000 } text)
-                        return (null, new ApiError("path must be a path like /api/products/1", "path"));
-                    path = text;
-                    break;
-                case "users":
-                    if (p.Value.ValueKind == JsonValueKind.Null) break;
-                    if (!p.Value.TryGetInt32(out var u) || u is < 1 or > ScenarioFile.MaxCopies)
-                        return (null, new ApiError($"users must be a whole number from 1 to {ScenarioFile.MaxCopies}", "users"));
-                    users = u;
-                    break;
-                case "rate":
-                    if (p.Value.ValueKind == JsonValueKind.Null) break;
-                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out var r) || !(r > 0 && r <= ScenarioFile.MaxRate))
-                        return (null, new ApiError($"rate must be a number of arrivals per second, more than 0 and at most {ScenarioFile.MaxRate}", "rate"));
-                    rate = r;
-                    break;
-                case "durationSeconds":
-                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out var d) || !(d >= 1 && d <= MaxDurationSeconds))
-                        return (null, new ApiError($"durationSeconds must be a number of seconds from 1 to {MaxDurationSeconds:0}", "durationSeconds"));
-                    duration = d;
-                    break;
-                case "warmUpSeconds":
-                    if (p.Value.ValueKind == JsonValueKind.Null) break;
-                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out var w) || !(w >= 0 && w <= LoadAgent.MaxWarmUpSeconds))
-                        return (null, new ApiError($"warmUpSeconds must be a number of seconds from 0 to {LoadAgent.MaxWarmUpSeconds:0} (load sent first and not counted; the scenario's own when left out)", "warmUpSeconds"));
-                    warmUp = w;
-                    break;
-                case "agents":
-                    if (p.Value.ValueKind == JsonValueKind.Null) break;
-                    if (p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString() is not { Length: > 0 }))
-                        return (null, new ApiError("agents must be a list of agent names, like [\"a\",\"b\"] (GET /admin/api/load/agents lists them)", "agents"));
-                    agents = p.Value.EnumerateArray().Select(e => e.GetString()!).ToList();
-                    break;
-                case "agentLines":
-                    if (p.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) return (null, new ApiError("agentLines must be true or false", "agentLines"));
-                    lines = p.Value.GetBoolean();
-                    break;
-                default:
-                    return (null, new ApiError($"unknown field '{p.Name}'; a run takes scenario, path, users or rate, durationSeconds, warmUpSeconds, agents, agentLines", p.Name));
-            }
-        }
-        if (scenario is null) return (null, new ApiError($"scenario is required: one of {string.Join(", ", LoadAgent.AgentScenarios())}", "scenario"));
-        if (duration is null) return (null, new ApiError($"durationSeconds is required (1 to {MaxDurationSeconds:0})", "durationSeconds"));
-        if (users is not null && rate is not null) return (null, new ApiError("give users (closed model) or rate (open model), not both", "users"));
-        if (!LoadAgent.AgentScenarios().Contains(scenario))
-            return (null, new ApiError($"unknown scenario '{scenario}'; agents run {string.Join(", ", LoadAgent.AgentScenarios())}", "scenario"));
-        if (scenario == ScenarioCatalog.Url && path is null) return (null, new ApiError("path is required for the url scenario, e.g. /api/ping or /api/orders?user=7", "path"));
-        if (scenario != ScenarioCatalog.Url && path is not null) return (null, new ApiError($"path applies to the url scenario only (scenario here: {scenario})", "path"));
-        Scenario resolved;
-        try
-        {
-            resolved = ScenarioCatalog.Resolve(scenario, new ScenarioOverrides(TimeSpan.FromSeconds(duration.Value), Path: path));
-        }
-        catch (ScenarioException e)
-        {
-            var field = e.Message.Contains("--path", StringComparison.Ordinal) ? "path" : "scenario";
-            return (null, new ApiError(e.Message.Replace("options --path: ", "path ", StringComparison.Ordinal), field));
-        }
-        var open = rate is not null || (users is null && resolved.IsOpen);
-        // As the load runner does, a warm-up is never longer than the run itself.
-        var warmUpSeconds = Math.Min(warmUp ?? resolved.WarmUp.TotalSeconds, duration.Value);
-        return (new RunRequest(scenario, path, users, rate, duration.Value, agents, lines, open, warmUpSeconds), null);
+        var (body, error) = await StrictBody.ReadAsync<RunStartBody>(request);
+        return body is null ? (null, error) : body.ToRequest();
     }
 
     internal static async Task<(int? Users, double? Rate, bool? AgentLines, ApiError? Error)> ReadChange(HttpRequest request)
     {
-        using var doc = await ParseObject(request);
-        if (doc is null) return (null, null, null, new ApiError("the body must be a JSON object like {\"rate\":300} or {\"users\":50}", "body"));
-        int? users = null;
-        double? rate = null;
-        bool? lines = null;
-        foreach (var p in doc.RootElement.EnumerateObject())
-        {
-            switch (p.Name)
-            {
-                case "users":
-                    if (!p.Value.TryGetInt32(out var u) || u is < 0 or > ScenarioFile.MaxCopies)
-                        return (null, null, null, new ApiError($"users must be a whole number from 0 to {ScenarioFile.MaxCopies}", "users"));
-                    users = u;
-                    break;
-                case "rate":
-                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out var r) || !(r >= 0 && r <= ScenarioFile.MaxRate))
-                        return (null, null, null, new ApiError($"rate must be a number of arrivals per second from 0 to {ScenarioFile.MaxRate}", "rate"));
-                    rate = r;
-                    break;
-                case "agentLines":
-                    if (p.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) return (null, null, null, new ApiError("agentLines must be true or false", "agentLines"));
-                    lines = p.Value.GetBoolean();
-                    break;
-                default:
-                    return (null, null, null, new ApiError($"unknown field '{p.Name}'; a change takes users or rate (and agentLines)", p.Name));
-            }
-        }
-        if (users is not null && rate is not null) return (null, null, null, new ApiError("give users or rate, not both", "users"));
-        if (users is null && rate is null && lines is null) return (null, null, null, new ApiError("give users or rate (or agentLines)", "body"));
-        return (users, rate, lines, null);
-    }
-
-    static async Task<JsonDocument?> ParseObject(HttpRequest request)
-    {
-        try
-        {
-            var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object) return doc;
-            doc.Dispose();
-            return null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        var (body, error) = await StrictBody.ReadAsync<RunChangeBody>(request);
+        error ??= body!.Refusal();
+        return error is null ? (body!.Users, body.Rate, body.AgentLines, null) : (null, null, null, error);
     }
 }

@@ -90,10 +90,10 @@ public class LoadChangeTests
         Assert.Equal([1, 0], Enumerable.Range(0, 2).Select(i => LoadAgent.Split(1, i, 2)));
 
         // orders is Inject 200/s: each of two agents runs half of it.
-        var half = LoadAgent.Plan(new StartRun("1", "orders", null, null, null, 10, 0, 2));
+        var half = AgentRuns.Plan(new StartRun("1", "orders", null, null, null, 10, 0, 2));
         Assert.Equal(100, ((OpenSimulation)half.LoadSimulations[0]).PerSecond);
         Assert.Equal(TimeSpan.Zero, half.WarmUp);
-        Assert.Throws<ScenarioException>(() => LoadAgent.Plan(new StartRun("1", "lecture", null, null, null, 10, 0, 1)));
-        Assert.Throws<ScenarioException>(() => LoadAgent.Plan(new StartRun("1", "../etc/x.json", null, null, null, 10, 0, 1)));
+        Assert.Throws<ScenarioException>(() => AgentRuns.Plan(new StartRun("1", "lecture", null, null, null, 10, 0, 1)));
+        Assert.Throws<ScenarioException>(() => AgentRuns.Plan(new StartRun("1", "../etc/x.json", null, null, null, 10, 0, 1)));
     }
 }

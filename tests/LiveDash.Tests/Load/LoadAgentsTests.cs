@@ -252,6 +252,7 @@ public sealed class LoadAgentsTests : IClassFixture<KestrelApp>
         await Expect(new { scenario = "url", durationSeconds = 5 }, HttpStatusCode.BadRequest, "path");
         await Expect(new { scenario = "orders", path = "/x", durationSeconds = 5 }, HttpStatusCode.BadRequest, "path");
         await Expect(new { scenario = "url", path = "/api/ping", rate = -1, durationSeconds = 5 }, HttpStatusCode.BadRequest, "rate");
+        await Expect(new { scenario = "url", path = "/api/ping", users = "2", durationSeconds = 5 }, HttpStatusCode.BadRequest, "users");
         await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 5, warmUpSeconds = -1 }, HttpStatusCode.BadRequest, "warmUpSeconds");
         await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 5, warmUpSeconds = 61 }, HttpStatusCode.BadRequest, "warmUpSeconds");
         await Expect(new { scenario = "url", path = "/api/ping", rate = 5, durationSeconds = 5, warmUpSeconds = "3s" }, HttpStatusCode.BadRequest, "warmUpSeconds");
