@@ -14,33 +14,14 @@ die() { echo "bench overload: error: $*" >&2; exit 2; }
 [[ $RATE =~ ^[0-9]+$ ]] && [ "$RATE" -ge 1 ] && [ "$RATE" -le 5000 ] || die "OVERLOAD_RATE must be a whole number from 1 to 5000, got '$RATE'"
 [[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 10 ] && [ "$DURATION" -le 600 ] || die "seconds must be a whole number from 10 to 600, got '$DURATION'"
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/livedash-overload.XXXXXX")
-UP_PID=""
-cleanup() {
-    trap - EXIT INT TERM
-    if [ -n "$UP_PID" ] && kill -0 "$UP_PID" 2>/dev/null; then
-        kill -TERM "$UP_PID" 2>/dev/null || true
-        for _ in $(seq 1 600); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$UP_PID" 2>/dev/null || true
-    fi
-    wait 2>/dev/null || true
-    rm -rf "$OUT"
-}
+source "$here/up-run.sh"
+cleanup() { trap - EXIT INT TERM; up_stop; wait 2>/dev/null || true; rm -rf "$OUT"; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
 port=${OVERLOAD_PORT:-5960}
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-URL="http://127.0.0.1:$port"
-LIVEDASH_FARM="overload-$$" "$ROOT/livedash" up --port "$port" --otel > "$OUT/up.log" 2>&1 &
-UP_PID=$!
-for _ in $(seq 1 3000); do
-    grep -q '^LiveDash ready:' "$OUT/up.log" 2>/dev/null && break
-    kill -0 "$UP_PID" 2>/dev/null || { tail -n 20 "$OUT/up.log" >&2; die "./livedash up stopped while starting"; }
-    sleep 0.2
-done
-grep -q '^LiveDash ready:' "$OUT/up.log" || die "./livedash up was not ready within 10 minutes"
-PASSWORD=${LIVEDASH_ADMIN_PASSWORD:-$(cat "$ROOT/.livedash/admin-password")}
-api() { curl -fsS --max-time 10 -u "admin:$PASSWORD" -H 'Content-Type: application/json' "$@"; }
+up_start overload "$port" "$OUT/up.log" --otel
 for _ in $(seq 1 150); do api "$URL/admin/api/load/agents" 2>/dev/null | grep -q '"local"' && break; sleep 0.2; done
 api -X PUT -d '{"mode":"Async"}' "$URL/admin/api/settings" >/dev/null || die "could not set Async"
 

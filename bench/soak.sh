@@ -29,17 +29,14 @@ if ! command -v gnuplot >/dev/null && [ "$(id -u)" -eq 0 ] && [ -z "${SOAK_NO_IN
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null 2>&1 || true
 fi
 
-UP_PID="" WATCH_PID="" LIVE_PID="" STALLED_PID="" PIDS=()
+source "$here/up-run.sh"
+WATCH_PID="" LIVE_PID="" STALLED_PID="" PIDS=()
 cleanup() {
     trap - EXIT INT TERM
     local pid
     for pid in "$WATCH_PID" "$LIVE_PID" "$STALLED_PID"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
     if [ -n "$WATCH_PID" ]; then wait "$WATCH_PID" 2>/dev/null || true; fi
-    if [ -n "$UP_PID" ] && kill -0 "$UP_PID" 2>/dev/null; then
-        kill -TERM "$UP_PID" 2>/dev/null || true   # up stops the agent, HAProxy, the apps, the Aspire dashboard and a database it started
-        for _ in $(seq 1 900); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$UP_PID" 2>/dev/null || true
-    fi
+    up_stop
     for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done   # only if up could not stop them
     wait 2>/dev/null || true
 }
@@ -50,20 +47,9 @@ trap interrupted INT TERM
 # Three consecutive free ports (HAProxy, app-1, app-2); the Aspire dashboard takes free ones from PORT+10.
 port=${SOAK_PORT:-5900}
 while ! { for i in 0 1 2; do (exec 3<>"/dev/tcp/127.0.0.1/$((port + i))") 2>/dev/null && exit 1; done; true; }; do port=$((port + 3)); done
-URL="http://127.0.0.1:$port"
-echo "soak: ./livedash up --instances 2 --otel on $URL; $SCENARIO at $RATE/s through HAProxy for $DURATION s (warm-up $WARMUP s); report in $OUT"
-# A farm of its own: settings and dashboards are not shared with another farm on the same database.
-LIVEDASH_FARM="soak-$$" "$ROOT/livedash" up --port "$port" --instances 2 --otel > "$OUT/up.log" 2>&1 &
-UP_PID=$!
-for _ in $(seq 1 3000); do
-    grep -q '^LiveDash ready:' "$OUT/up.log" 2>/dev/null && break
-    kill -0 "$UP_PID" 2>/dev/null || { tail -n 20 "$OUT/up.log" >&2; die "./livedash up stopped while starting (log: $OUT/up.log)"; }
-    sleep 0.2
-done
-grep -q '^LiveDash ready:' "$OUT/up.log" || die "./livedash up was not ready within 10 minutes (log: $OUT/up.log)"
-PASSWORD=${LIVEDASH_ADMIN_PASSWORD:-$(cat "$ROOT/.livedash/admin-password")}
+echo "soak: ./livedash up --instances 2 --otel on http://127.0.0.1:$port; $SCENARIO at $RATE/s through HAProxy for $DURATION s (warm-up $WARMUP s); report in $OUT"
+up_start soak "$port" "$OUT/up.log" --instances 2 --otel
 export SOAK_PASSWORD=$PASSWORD
-api() { curl -fsS --max-time 10 -u "admin:$PASSWORD" -H 'Content-Type: application/json' "$@"; }
 
 # Who is who: up's children (the apps by their port, HAProxy, the agent, the Aspire dashboard), PostgreSQL by its port.
 child() { # pattern -> the pid of up's child whose command line matches
