@@ -20,8 +20,7 @@ namespace LiveDash.AspNetCore;
 /// resolution) when the next request arrives on the connection, or by the watcher thread within about
 /// half a second. While requests wait for a thread under 5 ms, that close watch is dropped for the
 /// kernel's TCP_INFO alone (last data received, read when the request reaches our middleware): one
-/// system call a request instead of a re-arm and a thread wake-up, and none for a request that reaches the middleware
-/// within a millisecond of its connection's previous one ending. The runtime does all the reading and writing; we only look.
+/// system call a request instead of a re-arm and a thread wake-up. The runtime does all the reading and writing; we only look.
 /// </remarks>
 sealed class ArrivalWatcher : IDisposable
 {
@@ -177,8 +176,6 @@ sealed class ArrivalWatcher : IDisposable
         const int None = 0, Pending = 1, Claimed = 2;
         static readonly long MaxPendingTicks = Stopwatch.Frequency * 60;
         long _stamp;
-        // When the connection's last request ended (a Stopwatch timestamp), or 0: see Take.
-        long _lastEnded;
         int _sendState;
         int _mode;
         long _received, _arrived, _ended;
@@ -193,18 +190,13 @@ sealed class ArrivalWatcher : IDisposable
         /// <summary>
         /// When this request's bytes reached the server (a Stopwatch timestamp), or 0; clears the stamp.
         /// Where the watcher did not see them (not watched while threads were to spare, or read before the
-        /// connection was re-armed), the kernel's last-received time stands in, at its millisecond resolution;
-        /// unless the connection's previous request ended under a millisecond before <paramref name="arrived"/>: this
-        /// request's bytes came after that (HTTP/1.1 without pipelining), so they waited less than the kernel's
-        /// resolution could show, and <paramref name="arrived"/> is returned without the system call.
+        /// connection was re-armed), the kernel's last-received time stands in, at its millisecond resolution.
         /// </summary>
-        public long Take(long arrived)
+        public long Take()
         {
             ResolveSend(sweeping: false);
             var stamp = Interlocked.Exchange(ref _stamp, 0);
             if (stamp != 0) return stamp;
-            var sinceLastEnded = arrived - _lastEnded;
-            if (_lastEnded != 0 && sinceLastEnded >= 0 && sinceLastEnded < TicksPerMs) return arrived;
             return ReadTcpInfo(socket, LastDataRecvOffset) is { } ageMs ? Stopwatch.GetTimestamp() - ageMs * TicksPerMs : 0;
         }
 
@@ -216,7 +208,6 @@ sealed class ArrivalWatcher : IDisposable
         public void Rearm(int mode, long received, long arrived, long ended, bool measured)
         {
             ResolveSend(sweeping: false);   // one still waiting is settled first
-            _lastEnded = ended;
             // A stamp that came after the app had started is this request's, seen late: its bytes waited for no thread.
             if (Interlocked.Exchange(ref _stamp, 0) is var late && !measured && late >= arrived) measured = true;
             // While requests wait for threads only briefly (this one waited under 5 ms), the response goes out about
@@ -240,7 +231,6 @@ sealed class ArrivalWatcher : IDisposable
         /// <summary>Re-arms after a request that is not measured (the hub's).</summary>
         public void Rearm()
         {
-            _lastEnded = 0;
             Volatile.Write(ref _stamp, 0);
             Control(CtlMod);
         }

@@ -25,7 +25,7 @@ sealed class TelemetryMiddleware(RequestDelegate next, TelemetryRecorder recorde
         // One request at a time per connection is what the watcher can attribute; HTTP/2 multiplexes, so it counts from here.
         var arrival = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)
             ? context.Features.Get<ArrivalWatcher.ConnectionArrival>() : null;
-        var received = arrival?.Take(arrived) ?? 0;
+        var received = arrival?.Take() ?? 0;
         // A hub connection lasts as long as a dashboard stays open; it is not a request to measure.
         if (unmeasured.Match(context.Request.Path))
         {
