@@ -3,6 +3,9 @@
 # same PostgresStore (bench/BareOrders), at concurrency 120, 25 ms x 2 inside PostgreSQL: alternating
 # rounds in one run, so drift falls on both. Usage: bench/hot-path.sh [rounds] [seconds] [concurrency]
 # Prints the ratio of the medians and the median of each round's own ratio, and each server's CPU time per request.
+# Both keep their PostgreSQL pools as bare does (opened on demand, Minimum Pool Size=0): the app's default warm pool
+# of 200 kept connections would leave bare ~100 of the cluster's 300, fewer than the 120 clients (bare then answers
+# 500s and reconnects). HOT_PATH_APP_ENV: extra settings for the app, e.g. "Telemetry__MeasureThreadTime=false".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/telemetry-app.sh"
 ROUNDS=${1:-10}; SECONDS_PER_RUN=${2:-6}; CONCURRENCY=${3:-120}
@@ -10,7 +13,9 @@ BARE_DLL="$ROOT/bench/BareOrders/bin/Release/net10.0/LiveDash.Bench.BareOrders.d
 
 bench_setup
 dotnet build "$ROOT/bench/BareOrders/LiveDash.Bench.BareOrders.csproj" -c Release -v q -nologo >/dev/null || bench_die "could not build bench/BareOrders"
-app_port=$(free_port 5371); start_app "$app_port" LiveDash__Mode=Async LiveDash__DbLatencyMs=25
+read -r -a extra_env <<< "${HOT_PATH_APP_ENV:-}"
+app_port=$(free_port 5371)
+start_app "$app_port" ConnectionStrings__Postgres="$BENCH_CONN;Minimum Pool Size=0" LiveDash__Mode=Async LiveDash__DbLatencyMs=25 "${extra_env[@]}"
 app_pid=${APP_PIDS[-1]}
 bare_port=$(free_port $((app_port + 1)))
 ConnectionStrings__Postgres="$BENCH_CONN" BARE_DB_LATENCY_MS=25 dotnet "$BARE_DLL" --urls "http://127.0.0.1:$bare_port" >/dev/null 2>&1 &

@@ -32,7 +32,10 @@ public record ApiProblem(string Title, int Status, string Detail, string Error,
     public static IResult Result(ApiError error, int status) =>
         Results.Json(Of(status, error.Error, error.Field), options: null, contentType: ContentType, statusCode: status);
 
-    public static bool IsApiPath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/admin/api");
+    public static bool IsApiPath(PathString path) => path.StartsWithSegments(Api) || path.StartsWithSegments(AdminApi);
+
+    // Built once: a string argument is converted (and scanned for escapes) on every call, and this runs several times a request.
+    static readonly PathString Api = new("/api"), AdminApi = new("/admin/api");
 
     /// <summary>Request text echoed in messages: short, so a 1 MB value never comes back in a 1 MB error.</summary>
     public static string Excerpt(string? text, int max = 40) =>
