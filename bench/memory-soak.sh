@@ -31,7 +31,7 @@ if [ "$AGENT_RATE" != 0 ]; then
         -d "{\"scenario\":\"url\",\"path\":\"/api/ping\",\"rate\":$AGENT_RATE,\"durationSeconds\":$DURATION}" || bench_die "the agent's run did not start"
 fi
 
-/usr/bin/python3 "$here/stalled-dashboard.py" 127.0.0.1 "$port" "$((DURATION + 5))" &
+/usr/bin/python3 "$here/soak-dashboard.py" stalled 127.0.0.1 "$port" "$((DURATION + 5))" /dev/null &
 APP_PIDS+=($!)
 node --experimental-websocket --no-warnings "$here/tick-probe.js" "ws://127.0.0.1:$port/hubs/telemetry" "$DURATION" > "$here/../.livedash/soak-probe.txt" 2>&1 &
 APP_PIDS+=($!)

@@ -54,7 +54,7 @@ public static class LectureRunApi
             }
             catch (JsonException e)
             {
-                var field = FieldOf(e.Path);
+                var field = ApiProblem.JsonField(e.Path) is { } name ? char.ToLowerInvariant(name[0]) + name[1..] : "body";
                 return (null, new ApiError($"{field} has the wrong type or the body is not JSON: the body is like {Shape}", field));
             }
             catch (BadHttpRequestException e)
@@ -84,15 +84,5 @@ public static class LectureRunApi
         if (latency is < 0 or > MaxDbLatencyMs)
             return (null, new ApiError($"dbLatencyMs must be between 0 and {MaxDbLatencyMs} for the lecture, got {latency}", "dbLatencyMs"));
         return (new LectureRunRequest(modes, workers, latency), null);
-    }
-
-    /// <summary>"$.workers" → "workers"; "$.modes[1]" → "modes"; the body itself otherwise.</summary>
-    static string FieldOf(string? path)
-    {
-        if (path is not { Length: > 2 } || !path.StartsWith("$.", StringComparison.Ordinal)) return "body";
-        var name = path[2..];
-        var end = name.IndexOfAny(['[', '.']);
-        name = end > 0 ? name[..end] : name;
-        return name.Length == 0 ? "body" : char.ToLowerInvariant(name[0]) + name[1..];
     }
 }

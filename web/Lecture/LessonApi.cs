@@ -103,7 +103,7 @@ public static class LessonApi
         }
         catch (Exception e) when (e is JsonException or BadHttpRequestException)
         {
-            return (null, null, new ApiError($"the body must be a JSON object like {Shape}", e is JsonException { Path: { Length: > 2 } p } ? p[2..].Split('[', '.')[0] : "body"));
+            return (null, null, new ApiError($"the body must be a JSON object like {Shape}", (e as JsonException)?.Path is var p && ApiProblem.JsonField(p) is { } field ? field : "body"));
         }
         if (b is null) return (null, null, new ApiError($"the body must be a JSON object like {Shape}", "body"));
         if (b.Step is not (>= 1 and <= 4)) return (null, null, new ApiError("step must be 1 to 4", "step"));

@@ -135,7 +135,7 @@ static class StrictBody
             return body is null ? (null, T.NotAnObject) : (body, null);
         }
         // Not JSON at all (the reader's own error inside) is the body's fault, whatever field it stopped in.
-        catch (JsonException e) when (e.InnerException is not JsonException && FieldOf(e.Path) is { } field)
+        catch (JsonException e) when (e.InnerException is not JsonException && ApiProblem.JsonField(e.Path) is { } field)
         {
             return (null, T.MustBe(field) is { } mustBe ? new ApiError(mustBe, field) : T.Unknown(field));
         }
@@ -143,18 +143,6 @@ static class StrictBody
         {
             return (null, T.NotAnObject);
         }
-    }
-
-    /// <summary>The top-level field a JSON path is in: "$.rate" → rate, "$.agents[1]" → agents, "$['a.b']" → a.b; null for the body itself.</summary>
-    internal static string? FieldOf(string? path)
-    {
-        if (path is null) return null;
-        // A name with '.', '[' or the like is written in brackets, its quotes escaped.
-        if (path.StartsWith("$['", StringComparison.Ordinal))
-            return path.IndexOf("']", 3, StringComparison.Ordinal) is >= 3 and var close ? path[3..close].Replace("\\'", "'", StringComparison.Ordinal) : null;
-        if (!path.StartsWith("$.", StringComparison.Ordinal)) return null;
-        var next = path.IndexOfAny(['.', '['], 2);
-        return next < 0 ? path[2..] : path[2..next];
     }
 }
 

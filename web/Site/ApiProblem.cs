@@ -37,6 +37,22 @@ public record ApiProblem(string Title, int Status, string Detail, string Error,
     // Built once: a string argument is converted (and scanned for escapes) on every call, and this runs several times a request.
     static readonly PathString Api = new("/api"), AdminApi = new("/admin/api");
 
+    /// <summary>
+    /// The top-level body field a System.Text.Json error path is in: "$.rate" → rate, "$.agents[1]" → agents,
+    /// "$['a.b']" → a.b; null for the body itself. Every API that binds a body names the field with it.
+    /// </summary>
+    public static string? JsonField(string? path)
+    {
+        if (path is null) return null;
+        // A name with '.', '[' or the like is written in brackets, its quotes escaped.
+        if (path.StartsWith("$['", StringComparison.Ordinal))
+            return path.IndexOf("']", 3, StringComparison.Ordinal) is >= 3 and var close ? path[3..close].Replace("\\'", "'", StringComparison.Ordinal) : null;
+        if (!path.StartsWith("$.", StringComparison.Ordinal)) return null;
+        var next = path.IndexOfAny(['.', '['], 2);
+        var name = next < 0 ? path[2..] : path[2..next];
+        return name.Length == 0 ? null : name;
+    }
+
     /// <summary>Request text echoed in messages: short, so a 1 MB value never comes back in a 1 MB error.</summary>
     public static string Excerpt(string? text, int max = 40) =>
         text is null ? "" : text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
