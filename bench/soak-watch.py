@@ -33,13 +33,15 @@ WARNING = {
 
 
 def proc_figures(pid):
-    """(resident MiB, open descriptors, threads) of one process, or None when it is gone."""
+    """(resident MiB, open descriptors, threads, anonymous resident MiB, file-backed and shared resident MiB) of one
+    process, or None when it is gone. The anonymous part is what the process allocated (heaps, stacks, JIT code);
+    the file-backed part is pages of mapped files (the runtime's and the app's libraries), which the kernel can drop."""
     try:
         with open(f"/proc/{pid}/status") as f:
             status = f.read()
-        rss = int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1)) / 1024
+        kb = lambda key: int(re.search(rf"^{key}:\s+(\d+)", status, re.M).group(1))
         threads = int(re.search(r"^Threads:\s+(\d+)", status, re.M).group(1))
-        return rss, len(os.listdir(f"/proc/{pid}/fd")), threads
+        return kb("VmRSS") / 1024, len(os.listdir(f"/proc/{pid}/fd")), threads, kb("RssAnon") / 1024, (kb("RssFile") + kb("RssShmem")) / 1024
     except (OSError, AttributeError):
         return None
 
@@ -101,7 +103,7 @@ def watch(out):
     minutes = open(os.path.join(out, "minutes.csv"), "w", newline="", buffering=1)
     warnings = open(os.path.join(out, "warnings.log"), "w", buffering=1)
     pw, mw = csv.writer(processes), csv.writer(minutes)
-    pw.writerow(["t_s", "process", "rss_mb", "fds", "threads"])
+    pw.writerow(["t_s", "process", "rss_mb", "fds", "threads", "anon_mb", "file_mb"])
     mw.writerow(["t_s", "requests", "errors", "p99_ms", "rps", "run_state", "agent_state", "shed", "live_ticks", "live_state", "stalled_state", "stalled_unread", "warnings"])
     start = meta["started"]
     t = 0
@@ -109,7 +111,7 @@ def watch(out):
         for name, pid in meta["processes"].items():
             figures = postgres_figures(pid) if name == "postgres" else proc_figures(pid)
             if figures:
-                pw.writerow([t, name, f"{figures[0]:.1f}", figures[1], figures[2]])
+                pw.writerow([t, name, f"{figures[0]:.1f}", figures[1], figures[2]] + [f"{v:.1f}" for v in figures[3:]])
         processes.flush()
         if t % minute == 0 or t >= duration:
             run, shed, lines = {}, 0, []
