@@ -28,7 +28,6 @@ app.UseTelemetry();
 app.UseTrustedProxy();
 app.UseSiteErrors();
 app.UseSecurityHeaders();
-app.UseStoreUnavailableAnswers();
 // No file lives under /api or /admin/api: their requests skip the file lookup (0.7–0.8 µs a request in a perf profile).
 app.UseWhen(c => !ApiProblem.IsApiPath(c.Request.Path), files => files.UseStaticFiles());
 app.UseRouting();

@@ -36,9 +36,12 @@ public static class SiteExtensions
             html => html.UseStatusCodePagesWithReExecute("/status/{0}"));
         app.UseWhen(c => !ApiProblem.IsApiPath(c.Request.Path) && !HttpMethods.IsGet(c.Request.Method) && !HttpMethods.IsHead(c.Request.Method),
             other => other.UseStatusCodePages());
-        // The handler only sets the status (the body comes from the status code pages above); the middleware logs the exception.
+        // The exception handlers registered with AddExceptionHandler answer first (the store's 503 on a database outage);
+        // for any other exception the delegate only sets the status (the body comes from the status code pages above)
+        // and the middleware logs the exception. The outage is logged once by the store's health, not per request.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
+            SuppressDiagnosticsCallback = c => c.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
             ExceptionHandler = context =>
             {

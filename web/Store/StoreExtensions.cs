@@ -21,6 +21,7 @@ public static class StoreExtensions
         builder.Services.AddSingleton<StoreService>();
         builder.Services.AddSingleton<StoreAdmission>();
         builder.Services.AddSingleton<StoreHealth>();
+        builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
         builder.Services.AddSingleton<StoreSeeding>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSeeding>());
         builder.Services.AddStoreWorkers();
@@ -45,6 +46,4 @@ public static class StoreExtensions
     /// <summary>Seeds before the app listens; if the database is unreachable, the app starts anyway and seeds when it answers.</summary>
     public static async Task SeedStoreAsync(this IServiceProvider services, CancellationToken ct) =>
         await services.GetRequiredService<StoreSeeding>().TrySeedAsync(ct);
-
-    public static void UseStoreUnavailableAnswers(this WebApplication app) => app.UseMiddleware<StoreUnavailableMiddleware>();
 }

@@ -1,4 +1,5 @@
 using LiveDash.Site;
+using Microsoft.AspNetCore.Diagnostics;
 
 namespace LiveDash.Store;
 
@@ -7,15 +8,14 @@ namespace LiveDash.Store;
 /// An exhausted pool (the database answers, no connection was free) is a 503 too, named "database busy".
 /// The database's own error text goes to the log (once per outage, see <see cref="StoreHealth"/>), never to the client.
 /// </summary>
-sealed class StoreUnavailableMiddleware(RequestDelegate next, StoreHealth health)
+/// <remarks>A handler of the site's one exception handler (<see cref="SiteExtensions.UseSiteErrors"/>), not a middleware
+/// of its own: nothing on a request's way costs anything until a call fails. The exception handler has cleared the
+/// response, and passes on exceptions thrown after the response started.</remarks>
+sealed class StoreUnavailableHandler(StoreHealth health) : IExceptionHandler
 {
-    public async Task InvokeAsync(HttpContext context)
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
-        try
-        {
-            await next(context);
-        }
-        catch (StoreUnavailableException e) when (!context.Response.HasStarted)
+        if (exception is StoreUnavailableException e)
         {
             var notSeeded = e is StoreNotSeededException;
             var busy = e as StoreBusyException;
@@ -31,7 +31,7 @@ sealed class StoreUnavailableMiddleware(RequestDelegate next, StoreHealth health
             if (ApiProblem.IsApiPath(context.Request.Path))
             {
                 await ApiProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, (busy is null ? "database unavailable: " : "database busy: ") + message, "database");
-                return;
+                return true;
             }
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.ContentType = "text/html; charset=utf-8";
@@ -40,8 +40,10 @@ sealed class StoreUnavailableMiddleware(RequestDelegate next, StoreHealth health
                 <link rel="stylesheet" href="/css/site.css"></head><body><main class="container">
                 <h1>{{(busy is null ? "Database unavailable" : "Database busy")}}</h1><p>{{message}} Reload in a moment.</p>
                 </main></body></html>
-                """);
+                """, ct);
+            return true;
         }
+        return false;
     }
 }
 
