@@ -26,5 +26,7 @@ hey_rps "$app_url" 15s "$CONCURRENCY" >/dev/null; hey_rps "$bare_url" 15s "$CONC
 
 alternate "$ROUNDS" "$SECONDS_PER_RUN" "$CONCURRENCY" LiveDash "$app_url" bare "$bare_url" "$app_pid" "$bare_pid"
 echo "Async /api/orders (hey -c $CONCURRENCY, 25 ms x 2, ${ROUNDS}x${SECONDS_PER_RUN}s each):"
-printf '  LiveDash: %.0f req/s (median), %s us CPU per request\n  bare:     %.0f req/s (median), %s us CPU per request\n' "$MEDIAN_A" "$CPU_A" "$MEDIAN_B" "$CPU_B"
+printf '  LiveDash: %.0f req/s (median), %s us CPU per request (the whole machine: %s)\n  bare:     %.0f req/s (median), %s us CPU per request (the whole machine: %s)\n' \
+    "$MEDIAN_A" "$CPU_A" "$MACHINE_A" "$MEDIAN_B" "$CPU_B" "$MACHINE_B"
+printf '  LiveDash/bare CPU per request: %sx (target <= 1.05x)\n' "$(awk -v a="$CPU_A" -v b="$CPU_B" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')"
 printf '  LiveDash/bare: %s%% of the medians, %s%% the median round (target >= 97%%)\n' "$RATIO" "$PAIRED"

@@ -51,22 +51,12 @@ echo "soak: ./livedash up --instances 2 --otel on http://127.0.0.1:$port; $SCENA
 up_start soak "$port" "$OUT/up.log" --instances 2 --otel
 export SOAK_PASSWORD=$PASSWORD
 
-# Who is who: up's children (the apps by their port, HAProxy, the agent, the Aspire dashboard), PostgreSQL by its port.
-child() { # pattern -> the pid of up's child whose command line matches
-    local pid
-    # Read whole, then matched: under pipefail a grep -q that stops reading early can fail the pipe (SIGPIPE) though it matched.
-    local line
-    for pid in $(pgrep -P "$UP_PID"); do
-        line=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
-        grep -qE -- "$1" <<< "$line" && { echo "$pid"; return 0; }
-    done
-    return 1
-}
+# Who is who: up's children (the apps by their port, HAProxy, the agent, the Aspire dashboard; up_child), PostgreSQL by its port.
 agents=""
 for _ in $(seq 1 150); do agents=$(api "$URL/admin/api/load/agents" 2>/dev/null) && grep -q '"local"' <<< "$agents" && break; sleep 0.2; done
 grep -q '"local"' <<< "$agents" || die "the local agent did not connect (log: .livedash/agent.log; the farm's agents: $agents)"
-APP1=$(child "--urls http://127.0.0.1:$((port + 1))") APP2=$(child "--urls http://127.0.0.1:$((port + 2))")
-PROXY=$(child "^haproxy ") AGENT=$(child "LoadTests.Cli.dll agent") ASPIRE=$(child "Aspire.Dashboard") \
+APP1=$(up_child "--urls http://127.0.0.1:$((port + 1))") APP2=$(up_child "--urls http://127.0.0.1:$((port + 2))")
+PROXY=$(up_child "^haproxy ") AGENT=$(up_child "LoadTests.Cli.dll agent") ASPIRE=$(up_child "Aspire.Dashboard") \
     || die "could not find the farm's processes under ./livedash up (pid $UP_PID)"
 PIDS=("$APP1" "$APP2" "$PROXY" "$AGENT" "$ASPIRE")
 conn=${LIVEDASH_PG:-$("$ROOT/livedash" db url)}
