@@ -8,7 +8,7 @@
 # 500s and reconnects). HOT_PATH_APP_ENV: extra settings for the app, e.g. "Telemetry__MeasureThreadTime=false".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/telemetry-app.sh"
-ROUNDS=${1:-10}; SECONDS_PER_RUN=${2:-6}; CONCURRENCY=${3:-120}
+ROUNDS=${1:-20}; SECONDS_PER_RUN=${2:-6}; CONCURRENCY=${3:-120}
 BARE_DLL="$ROOT/bench/BareOrders/bin/Release/net10.0/LiveDash.Bench.BareOrders.dll"
 
 bench_setup
