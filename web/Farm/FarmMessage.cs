@@ -12,7 +12,7 @@ static class FarmMessage
 {
     public const char SettingsKind = 's', ResetKind = 'r', TickKind = 't', ByeKind = 'b', LoadKind = 'l', LoadStoredKind = 'L', SignInFailureKind = 'f';
 
-    sealed record SettingsBody(long V, string By, JsonElement S);
+    sealed record SettingsNotice(long V, string By, JsonElement S);
     sealed record FromBody(string By);
     sealed record SignInFailureBody(string By, string Address);
 
@@ -46,7 +46,7 @@ static class FarmMessage
         version = 0; from = ""; document = "";
         try
         {
-            var message = JsonSerializer.Deserialize<SettingsBody>(body, Json);
+            var message = JsonSerializer.Deserialize<SettingsNotice>(body, Json);
             if (message is null || message.S.ValueKind != JsonValueKind.Object) return false;
             (version, from, document) = (message.V, message.By ?? "", message.S.GetRawText());
             return true;
