@@ -34,8 +34,9 @@ WARNING = {
 
 def proc_figures(pid):
     """(resident MiB, open descriptors, threads, anonymous resident MiB, file-backed and shared resident MiB) of one
-    process, or None when it is gone. The anonymous part is what the process allocated (heaps, stacks, JIT code);
-    the file-backed part is pages of mapped files (the runtime's and the app's libraries), which the kernel can drop."""
+    process, or None when it is gone. The anonymous part is what the process allocated (heaps, stacks); the file-backed
+    and shared part is pages of mapped files (the runtime's and the app's libraries) and the runtime's shared mapping of
+    its JIT-compiled code."""
     try:
         with open(f"/proc/{pid}/status") as f:
             status = f.read()
@@ -187,8 +188,11 @@ def report(out):
     meta = json.load(open(os.path.join(out, "meta.json")))
     warm, duration = meta["warmup"], meta.get("recorded", meta["duration"])
     samples = {}
+    split = {}   # process -> [(t, anonymous MB, file-backed MB)], when recorded (not for PostgreSQL)
     for row in csv.DictReader(open(os.path.join(out, "processes.csv"))):
         samples.setdefault(row["process"], []).append((int(row["t_s"]), float(row["rss_mb"]), int(row["fds"]), int(row["threads"])))
+        if row.get("anon_mb"):
+            split.setdefault(row["process"], []).append((int(row["t_s"]), float(row["anon_mb"]), float(row["file_mb"])))
     minutes = list(csv.DictReader(open(os.path.join(out, "minutes.csv"))))
     run = json.load(open(os.path.join(out, "run.json"))) if os.path.exists(os.path.join(out, "run.json")) else {}
     window = max(0, duration - warm)
@@ -211,6 +215,12 @@ def report(out):
             "threads_change": round(thr_slope * window, 1),
             "samples_after_warmup": len(after),
         }
+        parts = [r for r in split.get(name, []) if r[0] >= warm]
+        if parts:
+            f["anon_warm_mb"], f["anon_end_mb"] = parts[0][1], parts[-1][1]
+            f["anon_slope_mb_per_hour"] = round(fit([(r[0], r[1]) for r in parts])[0] * 3600, 1)
+            f["file_warm_mb"], f["file_end_mb"] = parts[0][2], parts[-1][2]
+            f["file_slope_mb_per_hour"] = round(fit([(r[0], r[2]) for r in parts])[0] * 3600, 1)
         fds_tolerance = max(FLAT_ABSOLUTE, FLAT_RELATIVE * median([r[2] for r in after]))
         thr_tolerance = max(FLAT_ABSOLUTE, FLAT_RELATIVE * median([r[3] for r in after]))
         f["memory_ok"] = f["rss_slope_mb_per_hour"] <= MEMORY_MB_PER_HOUR
@@ -267,6 +277,15 @@ def report(out):
         md.append(f"| {n} | {f['rss_start_mb']:.0f} / {f['rss_warm_mb']:.0f} / {f['rss_end_mb']:.0f} | {f['rss_slope_mb_per_hour']:+.1f} | "
                   f"{f['fds_warm']} → {f['fds_end']} ({f['fds_min']}–{f['fds_max']}), {f['fds_change']:+.1f} | "
                   f"{f['threads_warm']} → {f['threads_end']} ({f['threads_min']}–{f['threads_max']}), {f['threads_change']:+.1f} |")
+    if any("anon_warm_mb" in f for f in figures.values()):
+        md += ["", "The resident memory's two parts after warm-up: anonymous (what the process allocated: the GC's heap, native "
+               "heaps, stacks) and file-backed or shared (pages of mapped libraries, and the JIT-compiled code, which the "
+               "runtime maps twice, writable and executable, through shared memory):", "",
+               "| process | anonymous warm → end MB | slope MB/h | file-backed warm → end MB | slope MB/h |", "|---|---:|---:|---:|---:|"]
+        for n, f in figures.items():
+            if "anon_warm_mb" in f:
+                md.append(f"| {n} | {f['anon_warm_mb']:.0f} → {f['anon_end_mb']:.0f} | {f['anon_slope_mb_per_hour']:+.1f} | "
+                          f"{f['file_warm_mb']:.0f} → {f['file_end_mb']:.0f} | {f['file_slope_mb_per_hour']:+.1f} |")
     md += ["", f"Verdict: **{'PASS' if passed else 'FAIL'}**", ""] + [f"- {'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']}" for c in checks]
     if "postgres" in figures:
         md += ["", "PostgreSQL is the postmaster and its backends together: memory is their proportional set size summed "
