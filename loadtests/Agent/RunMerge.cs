@@ -38,14 +38,24 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
         public RunEnded? Ended;
     }
 
-    /// <summary>One second, kept as the agents sent it (only their non-empty buckets) and merged when read: a full histogram a second would cost ~70 KB.</summary>
+    /// <summary>
+    /// One second. While an agent may still add to it, its agents' histograms are folded into one compact snapshot each
+    /// (non-empty buckets only, 12 bytes a bucket); once every agent still running has reported a later second, nothing
+    /// can change it, and it keeps only its summary (<see cref="Final"/>). Every instance of a farm keeps every second of
+    /// a run, and up to 20 ended runs: as the agents' wire form (an array per bucket, per agent) an hour at 100/s cost
+    /// 23 MB, as summaries 1.5 MB (<c>RunMergeTests</c>).
+    /// </summary>
     sealed class MergedSecond
     {
         public long Requests, Errors, Dropped;
-        public readonly List<WireHistogram> Corrected = [], Raw = [];
-        public readonly Dictionary<string, long> ErrorsByKind = new(StringComparer.Ordinal);
-        public readonly List<AgentSecondFigures> Agents = [];
+        public LatencyHistogram.Snapshot? Corrected, Raw;
+        public Dictionary<string, long>? ErrorsByKind;
+        public readonly List<AgentSecondFigures> Agents = new(1);
+        public SecondSummary? Final;
     }
+
+    /// <summary>The seconds up to this one are final (kept as summaries).</summary>
+    int _finalThrough = -1;
 
     public void AddAgent(string name)
     {
@@ -70,17 +80,51 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
             merged.Requests += s.Requests;
             merged.Errors += s.Errors;
             merged.Dropped += s.Dropped;
-            merged.Corrected.Add(s.Corrected);
-            merged.Raw.Add(s.Raw);
+            merged.Corrected = Fold(merged.Corrected, s.Corrected);
+            merged.Raw = Fold(merged.Raw, s.Raw);
             foreach (var (kind, n) in s.ErrorsByKind ?? new Dictionary<string, long>())
             {
+                merged.ErrorsByKind ??= new Dictionary<string, long>(StringComparer.Ordinal);
                 merged.ErrorsByKind[kind] = merged.ErrorsByKind.GetValueOrDefault(kind) + n;
                 part.ErrorsByKind[kind] = part.ErrorsByKind.GetValueOrDefault(kind) + n;
             }
-            var own = Merged([s.Corrected]);
-            merged.Agents.Add(new AgentSecondFigures(agent, s.Requests, s.Errors, RunLatency.Ms(own.ValueAtPercentile(50)), RunLatency.Ms(own.ValueAtPercentile(99))));
+            _scratch.Reset();
+            s.Corrected.AddTo(_scratch);
+            merged.Agents.Add(new AgentSecondFigures(agent, s.Requests, s.Errors, RunLatency.Ms(_scratch.ValueAtPercentile(50)), RunLatency.Ms(_scratch.ValueAtPercentile(99))));
+            FinalizeSeconds();
         }
     }
+
+    /// <summary>Keeps as summaries the seconds no agent can add to any more: an agent adds only seconds after its last, and
+    /// one that ended adds none (under the lock).</summary>
+    void FinalizeSeconds()
+    {
+        var through = int.MaxValue;
+        foreach (var part in _agents.Values)
+            if (part.Ended is null) through = Math.Min(through, part.LastSecond);
+        if (through == int.MaxValue) through = _seconds.Count == 0 ? -1 : _seconds.Keys.Max();
+        for (var i = _finalThrough + 1; i <= through; i++)
+            if (_seconds.TryGetValue(i, out var s))
+            {
+                s.Final = Summary(i, s);
+                (s.Corrected, s.Raw) = (null, null);
+            }
+        _finalThrough = Math.Max(_finalThrough, through);
+    }
+
+    SecondSummary Summary(int second, MergedSecond s)
+    {
+        if (s.Final is { } final) return final;
+        var c = Merged(s.Corrected);
+        var (p50, p90, p99, max) = (c.ValueAtPercentile(50), c.ValueAtPercentile(90), c.ValueAtPercentile(99), c.Max);
+        var r = Merged(s.Raw);
+        return new SecondSummary(second, s.Requests, s.Errors, s.Dropped,
+            RunLatency.Ms(p50), RunLatency.Ms(p90), RunLatency.Ms(p99), RunLatency.Ms(max),
+            RunLatency.Ms(r.ValueAtPercentile(50)), RunLatency.Ms(r.ValueAtPercentile(99)),
+            s.ErrorsByKind is null ? NoErrors : new SortedDictionary<string, long>(s.ErrorsByKind));
+    }
+
+    static readonly IReadOnlyDictionary<string, long> NoErrors = new Dictionary<string, long>();
 
     /// <summary>The agent's run ended: its whole-run histograms replace the sum of its seconds, so the totals are exactly what it measured.</summary>
     public void End(string agent, RunEnded ended)
@@ -90,13 +134,18 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
             if (!_agents.TryGetValue(agent, out var part) || part.Ended is not null) return;
             part.Ended = ended;
             _version++;
-            if (ended.Corrected is null || ended.Raw is null) return;
+            if (ended.Corrected is null || ended.Raw is null)
+            {
+                FinalizeSeconds();
+                return;
+            }
             part.Requests = ended.Requests;
             part.Errors = ended.Errors;
             part.Dropped = ended.Dropped;
             part.Corrected = ended.Corrected.ToHistogram();
             part.Raw = ended.Raw.ToHistogram();
             if (ended.ErrorsByKind is not null) part.ErrorsByKind = new Dictionary<string, long>(ended.ErrorsByKind, StringComparer.Ordinal);
+            FinalizeSeconds();
         }
     }
 
@@ -128,8 +177,8 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
         lock (_gate)
         {
             if (!_seconds.TryGetValue(second, out var s)) return null;
-            var corrected = Merged(s.Corrected);
-            return new MergedSecondFigures(second, s.Requests, s.Errors, RunLatency.Ms(corrected.ValueAtPercentile(50)), RunLatency.Ms(corrected.ValueAtPercentile(99)), s.Agents.ToList());
+            var summary = Summary(second, s);
+            return new MergedSecondFigures(second, s.Requests, s.Errors, summary.P50, summary.P99, s.Agents.ToList());
         }
     }
 
@@ -171,13 +220,7 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
                     perSecond.Add(new SecondSummary(i, 0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>()));
                     continue;
                 }
-                var c = Merged(s.Corrected);
-                var (p50, p90, p99, max) = (c.ValueAtPercentile(50), c.ValueAtPercentile(90), c.ValueAtPercentile(99), c.Max);
-                var r = Merged(s.Raw);
-                perSecond.Add(new SecondSummary(i, s.Requests, s.Errors, s.Dropped,
-                    RunLatency.Ms(p50), RunLatency.Ms(p90), RunLatency.Ms(p99), RunLatency.Ms(max),
-                    RunLatency.Ms(r.ValueAtPercentile(50)), RunLatency.Ms(r.ValueAtPercentile(99)),
-                    new SortedDictionary<string, long>(s.ErrorsByKind)));
+                perSecond.Add(Summary(i, s));
             }
             var errorsByKind = new SortedDictionary<string, long>(StringComparer.Ordinal);
             foreach (var part in _agents.Values)
@@ -202,12 +245,21 @@ public sealed class RunMerge(string scenario, string target, bool openModel, Dat
     /// <summary>The run's length: the longest any agent ran (agents start within milliseconds of each other).</summary>
     double Seconds() => _agents.Values.Select(p => p.Ended?.Seconds ?? p.LastSecond + 1.0).DefaultIfEmpty(0).Max();
 
-    /// <summary>The parts merged into the one scratch histogram (valid until the next call; under the lock).</summary>
-    LatencyHistogram Merged(IEnumerable<WireHistogram> parts)
+    /// <summary>A second's snapshot in the one scratch histogram (valid until the next call; under the lock).</summary>
+    LatencyHistogram Merged(LatencyHistogram.Snapshot? snapshot)
     {
         _scratch.Reset();
-        foreach (var part in parts) part.AddTo(_scratch);
+        if (snapshot is not null) _scratch.Add(snapshot);
         return _scratch;
+    }
+
+    /// <summary>What a second kept so far, with one more agent's histogram for it folded in (under the lock).</summary>
+    LatencyHistogram.Snapshot Fold(LatencyHistogram.Snapshot? kept, WireHistogram added)
+    {
+        _scratch.Reset();
+        if (kept is not null) _scratch.Add(kept);
+        added.AddTo(_scratch);
+        return _scratch.TakeSnapshot();
     }
 
     LatencyHistogram Union(Func<AgentPart, LatencyHistogram> of)

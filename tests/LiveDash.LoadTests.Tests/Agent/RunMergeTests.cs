@@ -55,6 +55,51 @@ public class RunMergeTests
     }
 
     [Fact]
+    public void ASecondFromTwoAgentsReportsThePercentilesOfTheirUnion()
+    {
+        var random = new Random(4);
+        var fast = Histogram(random, 900, 1_000, 2_000);
+        var slow = Histogram(random, 100, 100_000, 200_000);
+        var merge = new RunMerge("url", "test", openModel: true, DateTimeOffset.Now);
+        merge.AddAgent("fast");
+        merge.AddAgent("slow");
+        merge.Add("fast", Second("r", 0, fast));
+        merge.Add("slow", Second("r", 0, slow));
+        merge.Add("fast", Second("r", 1, fast));
+
+        var union = new LatencyHistogram();
+        union.Add(fast);
+        union.Add(slow);
+        var perSecond = merge.Result("Async", "completed").PerSecond;
+        Assert.Equal(1_000, perSecond[0].Requests);
+        Assert.Equal(Math.Round(union.ValueAtPercentile(99) / 1000.0, 3), perSecond[0].P99);
+        Assert.Equal(Math.Round(union.ValueAtPercentile(90) / 1000.0, 3), perSecond[0].P90);
+        Assert.Equal(Math.Round(union.Max / 1000.0, 3), perSecond[0].Max);
+        Assert.Equal(Math.Round(fast.ValueAtPercentile(99) / 1000.0, 3), perSecond[1].P99);
+        var second = merge.Second(0)!;
+        Assert.Equal(Math.Round(union.ValueAtPercentile(99) / 1000.0, 3), second.P99);
+        Assert.Equal(2, second.Agents.Count);
+    }
+
+    [Fact]
+    public void AnHourOfSecondsAt100PerSecondIsKeptInAFewMegabytes()
+    {
+        // Every instance of a farm keeps every second of a run (for its report), and up to 20 ended runs: an hour-long
+        // run kept as the agents' wire form cost 23 MB at 100/s. Its final seconds are kept as summaries (1.5 MB).
+        var random = new Random(5);
+        var merge = new RunMerge("orders", "test", openModel: true, DateTimeOffset.Now);
+        merge.AddAgent("local");
+        var histograms = Enumerable.Range(0, 64).Select(_ => Histogram(random, 100, 50_000, 90_000)).ToArray();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        // Each second as an agent's message arrives: histograms of its own (parsed from the wire), kept or not by the merge.
+        for (var i = 0; i < 3600; i++) merge.Add("local", Second("r", i, histograms[i % histograms.Length]));
+        var kept = GC.GetTotalMemory(forceFullCollection: true) - before;
+        GC.KeepAlive(histograms);
+        Assert.Equal(360_000, merge.Totals().Requests);
+        Assert.True(kept < 2 * 1024 * 1024, $"an hour of seconds at 100/s kept {kept / 1024.0 / 1024:F1} MB");
+    }
+
+    [Fact]
     public void TheReportNamesEachAgentWithItsShareAndUsesTheirWholeRunTotals()
     {
         var random = new Random(3);
